@@ -1,0 +1,307 @@
+//! Human-readable and JSON output of every subcommand, written to standard output.
+
+use std::io::Write;
+use std::path::Path;
+
+use serde::Serialize;
+use sportello::Classifier;
+use sportello::data::DataReport;
+use sportello::eval::{CrossValidation, Evaluation};
+use sportello::recommend::Recommendation;
+
+fn percent(p: f64) -> String {
+    format!("{:.0}%", p * 100.0)
+}
+
+fn print_json<T: Serialize>(value: &T) -> anyhow::Result<()> {
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    serde_json::to_writer_pretty(&mut out, value)?;
+    writeln!(out)?;
+    Ok(())
+}
+
+/// One recommendation for a person at a terminal (in Italian, like the answers).
+pub fn write_recommendation(out: &mut impl Write, r: &Recommendation) -> std::io::Result<()> {
+    if r.abstained {
+        writeln!(
+            out,
+            "Richiesta da passare a un operatore: nessun servizio è abbastanza probabile \
+             (il più probabile è al {}, la soglia è {}).",
+            percent(r.confidence),
+            percent(r.threshold)
+        )?;
+        writeln!(out, "Servizi candidati:")?;
+        writeln!(
+            out,
+            "  - {} ({}): {}",
+            r.name,
+            r.service,
+            percent(r.confidence)
+        )?;
+        for a in &r.alternatives {
+            writeln!(
+                out,
+                "  - {} ({}): {}",
+                a.name,
+                a.service,
+                percent(a.confidence)
+            )?;
+        }
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "Servizio consigliato: {} ({}), fiducia {}",
+        r.name,
+        r.service,
+        percent(r.confidence)
+    )?;
+    if !r.explanation.is_empty() {
+        let words: Vec<&str> = r.explanation.iter().map(|e| e.term.as_str()).collect();
+        writeln!(out, "Perché: {}", words.join(", "))?;
+    }
+    if let Some(s) = &r.secondary {
+        writeln!(
+            out,
+            "Anche: {} ({}), {} — la richiesta sembra riguardare anche questo",
+            s.name,
+            s.service,
+            percent(s.confidence)
+        )?;
+    }
+    writeln!(out)?;
+    writeln!(out, "{}", r.answer.text.trim())?;
+    if !r.answer.active {
+        writeln!(out, "Attenzione: {}", r.answer.status_note)?;
+    }
+    writeln!(out)?;
+    writeln!(out, "Cosa fare:")?;
+    for (i, step) in r.answer.next_steps.iter().enumerate() {
+        writeln!(out, "  {}. {step}", i + 1)?;
+    }
+    writeln!(out, "Pagina ufficiale: {}", r.answer.url)?;
+    if !r.alternatives.is_empty() {
+        let alts: Vec<String> = r
+            .alternatives
+            .iter()
+            .map(|a| format!("{} ({})", a.service, percent(a.confidence)))
+            .collect();
+        writeln!(out, "Alternative: {}", alts.join(", "))?;
+    }
+    if r.truncated {
+        writeln!(out, "(richiesta molto lunga: è stato letto solo l'inizio)")?;
+    }
+    Ok(())
+}
+
+#[derive(Serialize)]
+struct TrainSummaryJson<'a> {
+    out: &'a Path,
+    seconds: f64,
+    services: Vec<(&'a str, usize)>,
+    #[serde(flatten)]
+    summary: &'a sportello::model::TrainingSummary,
+    temperature: f64,
+    threshold: f64,
+}
+
+pub fn print_train_summary(
+    c: &Classifier,
+    out_dir: &Path,
+    seconds: f64,
+    json: bool,
+) -> anyhow::Result<()> {
+    let s = c.summary();
+    let services: Vec<(&str, usize)> = c
+        .labels()
+        .iter()
+        .map(String::as_str)
+        .zip(s.per_service.iter().copied())
+        .collect();
+    let cal = c.calibration();
+    if json {
+        return print_json(&TrainSummaryJson {
+            out: out_dir,
+            seconds,
+            services,
+            summary: s,
+            temperature: cal.temperature,
+            threshold: cal.threshold,
+        });
+    }
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    writeln!(
+        out,
+        "Trained on {} examples in {seconds:.1} s → {}",
+        s.examples,
+        out_dir.display()
+    )?;
+    for (label, n) in &services {
+        writeln!(out, "  {label:<22} {n:>5}")?;
+    }
+    writeln!(
+        out,
+        "Tokenizer vocabulary: {} tokens; feature width: {}",
+        s.tokenizer_vocab, s.feature_width
+    )?;
+    writeln!(
+        out,
+        "Cross-validation ({} folds, out-of-fold): accuracy {:.3}, macro-F1 {:.3}",
+        c.params().calibration_folds,
+        s.cv_accuracy,
+        s.cv_macro_f1
+    )?;
+    writeln!(
+        out,
+        "Calibration: temperature {:.3}; expected calibration error {:.3} → {:.3}",
+        cal.temperature, s.cv_ece_before, s.cv_ece_after
+    )?;
+    let t = &s.threshold_choice;
+    if t.reached {
+        writeln!(
+            out,
+            "Abstention threshold {:.3}: answered requests reach precision {:.3} with coverage {:.1}% \
+             (target {:.2}); the rest go to an operator",
+            t.threshold,
+            t.precision,
+            t.coverage * 100.0,
+            c.params().target_precision
+        )?;
+    } else {
+        writeln!(
+            out,
+            "warning: no threshold reaches precision {:.2}; every request will go to an operator \
+             unless --threshold is given",
+            c.params().target_precision
+        )?;
+    }
+    Ok(())
+}
+
+fn write_evaluation(out: &mut impl Write, e: &Evaluation) -> std::io::Result<()> {
+    let m = &e.metrics;
+    writeln!(out, "Examples: {}", e.examples)?;
+    writeln!(
+        out,
+        "Accuracy: {:.3}   macro-F1: {:.3}",
+        m.accuracy, m.macro_f1
+    )?;
+    writeln!(out)?;
+    writeln!(
+        out,
+        "{:<22} {:>9} {:>7} {:>6} {:>8}",
+        "service", "precision", "recall", "F1", "support"
+    )?;
+    for s in &m.per_service {
+        writeln!(
+            out,
+            "{:<22} {:>9.3} {:>7.3} {:>6.3} {:>8}",
+            s.service, s.precision, s.recall, s.f1, s.support
+        )?;
+    }
+    writeln!(out)?;
+    writeln!(out, "Confusion matrix (rows: truth, columns: predicted)")?;
+    let short: Vec<String> = m
+        .labels
+        .iter()
+        .map(|l| l.chars().take(5).collect())
+        .collect();
+    write!(out, "{:<22}", "")?;
+    for s in &short {
+        write!(out, " {s:>5}")?;
+    }
+    writeln!(out)?;
+    for (label, row) in m.labels.iter().zip(&m.confusion) {
+        write!(out, "{label:<22}")?;
+        for v in row {
+            write!(out, " {v:>5}")?;
+        }
+        writeln!(out)?;
+    }
+    writeln!(out)?;
+    match e.threshold {
+        Some(t) => writeln!(out, "Abstention threshold: {t:.3}")?,
+        None => writeln!(out, "Abstention threshold: each fold's own")?,
+    }
+    writeln!(
+        out,
+        "Answered: {} ({:.1}%), accuracy on answered {:.3}; to an operator: {}",
+        e.answered,
+        e.coverage * 100.0,
+        e.answered_accuracy,
+        e.to_operator
+    )?;
+    writeln!(out, "Expected calibration error: {:.3}", e.ece)?;
+    writeln!(
+        out,
+        "Out of scope: recall {:.3}; confidently given a benefit: {} of {}",
+        e.out_of_scope_recall, e.out_of_scope_confident_wrong, e.out_of_scope_total
+    )?;
+    Ok(())
+}
+
+pub fn print_evaluation(e: &Evaluation, json: bool) -> anyhow::Result<()> {
+    if json {
+        return print_json(e);
+    }
+    let stdout = std::io::stdout();
+    write_evaluation(&mut stdout.lock(), e)?;
+    Ok(())
+}
+
+pub fn print_cross_validation(cv: &CrossValidation, json: bool) -> anyhow::Result<()> {
+    if json {
+        return print_json(cv);
+    }
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let folds: Vec<String> = cv.fold_macro_f1.iter().map(|f| format!("{f:.3}")).collect();
+    writeln!(
+        out,
+        "{}-fold cross-validation; macro-F1 per fold: {}",
+        cv.folds,
+        folds.join(" ")
+    )?;
+    writeln!(out, "Pooled held-out predictions:")?;
+    write_evaluation(&mut out, &cv.pooled)?;
+    Ok(())
+}
+
+pub fn print_data_report(r: &DataReport, json: bool) -> anyhow::Result<()> {
+    if json {
+        return print_json(r);
+    }
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    writeln!(out, "Examples: {}", r.examples)?;
+    for (label, n) in &r.per_service {
+        writeln!(out, "  {label:<22} {n:>5}")?;
+    }
+    for (line, reason) in &r.invalid {
+        writeln!(out, "invalid: line {line}: {reason}")?;
+    }
+    for (a, b) in &r.duplicates {
+        writeln!(out, "duplicate: lines {a} and {b}")?;
+    }
+    for (a, b) in &r.conflicts {
+        writeln!(out, "same text, two labels: lines {a} and {b}")?;
+    }
+    for (a, b, s) in &r.near_duplicates {
+        writeln!(out, "near-duplicate ({s:.2}): lines {a} and {b}")?;
+    }
+    for (a, b, s) in &r.overlaps {
+        writeln!(out, "in both files ({s:.2}): line {a} here, line {b} there")?;
+    }
+    writeln!(
+        out,
+        "{} invalid, {} duplicates, {} conflicts, {} near-duplicates, {} overlaps",
+        r.invalid.len(),
+        r.duplicates.len(),
+        r.conflicts.len(),
+        r.near_duplicates.len(),
+        r.overlaps.len()
+    )?;
+    Ok(())
+}

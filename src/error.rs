@@ -1,0 +1,58 @@
+//! The crate's error type: every fallible library call returns [`Result`].
+
+use std::path::PathBuf;
+
+/// Everything that can go wrong in the library, with the values that failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path}, line {line}: {message}")]
+    Data {
+        path: PathBuf,
+        line: usize,
+        message: String,
+    },
+    #[error("invalid training data: {0}")]
+    Dataset(String),
+    #[error("invalid catalogue {path}: {message}")]
+    Catalog { path: PathBuf, message: String },
+    #[error("invalid model in {path}: {message}")]
+    Model { path: PathBuf, message: String },
+    #[error("invalid parameter: {0}")]
+    InvalidParam(String),
+    #[error("invalid input: {0}")]
+    InvalidInput(String),
+    #[error("tokenizer: {0}")]
+    Tokenizer(#[source] tokenizers::Error),
+    #[error("classifier: {0}")]
+    Classifier(#[from] linfa_logistic::error::Error),
+    #[error(transparent)]
+    Json(#[from] serde_json::Error),
+    #[error("interrupted")]
+    Interrupted,
+}
+
+impl Error {
+    /// Wraps an I/O error with the path it concerns.
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io {
+            path: path.into(),
+            source,
+        }
+    }
+
+    pub(crate) fn model(path: impl Into<PathBuf>, message: impl Into<String>) -> Self {
+        Error::Model {
+            path: path.into(),
+            message: message.into(),
+        }
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

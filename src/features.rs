@@ -1,0 +1,347 @@
+//! Features: analysed requests → TF-IDF vectors of bounded width.
+//!
+//! Each request yields terms of four kinds, each prefixed so they never collide:
+//! `w:` whole words, `b:` pairs of adjacent words, `s:` the tokenizer's subword pieces and
+//! `c:` character n-grams of each word (padded with spaces at both ends, as scikit-learn's
+//! `char_wb`), which keep the model robust to typos and to words it never saw.
+//! Terms seen in fewer than `min_df` training requests are dropped; of the rest, the
+//! `max_features` most associated with some service (χ² statistic) are kept. Values are
+//! sublinear TF (1 + ln tf) times smoothed IDF, and every vector is L2-normalised.
+
+use std::collections::HashMap;
+
+use ndarray::Array2;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::text::Analysis;
+
+/// The floating-point type of features and weights.
+pub type Float = f32;
+
+/// How terms are extracted and selected.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct FeatureParams {
+    /// Width of the feature vectors: the number of terms kept.
+    pub max_features: usize,
+    /// Minimum number of training requests a term must appear in.
+    pub min_df: usize,
+    /// Use pairs of adjacent words.
+    pub word_bigrams: bool,
+    /// Use the tokenizer's subword pieces.
+    pub subwords: bool,
+    /// Smallest and largest character n-gram (0 disables them).
+    pub char_ngram_min: usize,
+    pub char_ngram_max: usize,
+}
+
+impl Default for FeatureParams {
+    fn default() -> Self {
+        FeatureParams {
+            max_features: 4096,
+            min_df: 2,
+            word_bigrams: true,
+            subwords: true,
+            char_ngram_min: 3,
+            char_ngram_max: 5,
+        }
+    }
+}
+
+impl FeatureParams {
+    pub fn validate(&self) -> Result<()> {
+        if self.max_features == 0 || self.max_features > 1 << 20 {
+            return Err(Error::InvalidParam(format!(
+                "max_features must be between 1 and {} (got {})",
+                1 << 20,
+                self.max_features
+            )));
+        }
+        if self.min_df == 0 {
+            return Err(Error::InvalidParam("min_df must be at least 1".into()));
+        }
+        if self.char_ngram_min > self.char_ngram_max {
+            return Err(Error::InvalidParam(format!(
+                "character n-gram min boundary cannot be greater than max boundary (min = {}, max = {})",
+                self.char_ngram_min, self.char_ngram_max
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// One occurrence of a term, with the word(s) of the request it came from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Term {
+    pub text: String,
+    pub first_word: usize,
+    pub last_word: usize,
+}
+
+/// All the terms of one request, in order of appearance.
+pub fn terms(analysis: &Analysis, params: &FeatureParams) -> Vec<Term> {
+    let mut out = Vec::new();
+    let term = |text: String, first_word: usize, last_word: usize| Term {
+        text,
+        first_word,
+        last_word,
+    };
+    for (i, word) in analysis.words.iter().enumerate() {
+        out.push(term(format!("w:{word}"), i, i));
+        if params.word_bigrams {
+            if let Some(next) = analysis.words.get(i + 1) {
+                out.push(term(format!("b:{word} {next}"), i, i + 1));
+            }
+        }
+        if params.subwords && analysis.pieces[i].len() > 1 {
+            for piece in &analysis.pieces[i] {
+                out.push(term(format!("s:{piece}"), i, i));
+            }
+        }
+        if params.char_ngram_max > 0 && !word.starts_with('[') {
+            let padded: Vec<char> = std::iter::once(' ')
+                .chain(word.chars())
+                .chain(std::iter::once(' '))
+                .collect();
+            for n in params.char_ngram_min.max(1)..=params.char_ngram_max {
+                for gram in padded.windows(n) {
+                    // The whole padded word is already the `w:` term.
+                    if gram.len() == padded.len() {
+                        continue;
+                    }
+                    out.push(term(format!("c:{}", gram.iter().collect::<String>()), i, i));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// A sparse feature vector: (column, value) pairs sorted by column.
+pub type SparseRow = Vec<(u32, Float)>;
+
+/// The fitted vocabulary: which terms are columns, and their IDF.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FeatureSpace {
+    pub params: FeatureParams,
+    /// Column `j` is the term `terms[j]`; sorted, so the order never depends on hashing.
+    pub terms: Vec<String>,
+    pub idf: Vec<Float>,
+    #[serde(skip)]
+    index: HashMap<String, u32>,
+}
+
+impl FeatureSpace {
+    /// Chooses the vocabulary from the training requests and their label indices.
+    pub fn fit(
+        docs: &[Analysis],
+        labels: &[usize],
+        n_labels: usize,
+        params: FeatureParams,
+    ) -> Result<Self> {
+        params.validate()?;
+        if docs.is_empty() || docs.len() != labels.len() {
+            return Err(Error::Dataset(format!(
+                "cannot fit features on {} requests with {} labels",
+                docs.len(),
+                labels.len()
+            )));
+        }
+        // document frequency of each term, overall and per label
+        let mut df: HashMap<String, Vec<u32>> = HashMap::new();
+        let mut label_totals = vec![0u32; n_labels];
+        for (doc, &label) in docs.iter().zip(labels) {
+            label_totals[label] += 1;
+            let mut seen: Vec<String> = terms(doc, &params).into_iter().map(|t| t.text).collect();
+            seen.sort_unstable();
+            seen.dedup();
+            for term in seen {
+                df.entry(term).or_insert_with(|| vec![0; n_labels])[label] += 1;
+            }
+        }
+        let n = docs.len() as f64;
+        let mut scored: Vec<(f64, String, u32)> = df
+            .into_iter()
+            .filter_map(|(term, per_label)| {
+                let total: u32 = per_label.iter().sum();
+                if (total as usize) < params.min_df {
+                    return None;
+                }
+                let score = per_label
+                    .iter()
+                    .zip(&label_totals)
+                    .map(|(&a, &class_size)| chi2(a as f64, total as f64, class_size as f64, n))
+                    .fold(0.0, f64::max);
+                Some((score, term, total))
+            })
+            .collect();
+        // best score first; ties broken by the term itself so the choice is deterministic
+        scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+        scored.truncate(params.max_features);
+        scored.sort_by(|a, b| a.1.cmp(&b.1));
+        let terms: Vec<String> = scored.iter().map(|(_, t, _)| t.clone()).collect();
+        let idf = scored
+            .iter()
+            .map(|&(_, _, df)| (((1.0 + n) / (1.0 + df as f64)).ln() + 1.0) as Float)
+            .collect();
+        Ok(FeatureSpace::new(params, terms, idf))
+    }
+
+    fn new(params: FeatureParams, terms: Vec<String>, idf: Vec<Float>) -> Self {
+        let index = terms
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.clone(), i as u32))
+            .collect();
+        FeatureSpace {
+            params,
+            terms,
+            idf,
+            index,
+        }
+    }
+
+    /// Rebuilds the term index after deserialisation and checks the space is coherent.
+    pub fn rebuild(self) -> Result<Self> {
+        if self.terms.len() != self.idf.len() || self.terms.is_empty() {
+            return Err(Error::InvalidInput(format!(
+                "feature space has {} terms and {} IDF values",
+                self.terms.len(),
+                self.idf.len()
+            )));
+        }
+        if self.idf.iter().any(|v| !v.is_finite()) {
+            return Err(Error::InvalidInput(
+                "feature space has non-finite IDF values".into(),
+            ));
+        }
+        self.params.validate()?;
+        Ok(FeatureSpace::new(self.params, self.terms, self.idf))
+    }
+
+    /// Width of the vectors.
+    pub fn width(&self) -> usize {
+        self.terms.len()
+    }
+
+    /// The column of a term, if it is in the vocabulary.
+    pub fn column(&self, term: &str) -> Option<u32> {
+        self.index.get(term).copied()
+    }
+
+    /// The TF-IDF vector of one request, with the terms that produced each column.
+    pub fn transform_terms(&self, doc_terms: &[Term]) -> SparseRow {
+        let mut counts: HashMap<u32, u32> = HashMap::new();
+        for term in doc_terms {
+            if let Some(col) = self.column(&term.text) {
+                *counts.entry(col).or_default() += 1;
+            }
+        }
+        let mut row: SparseRow = counts
+            .into_iter()
+            .map(|(col, tf)| (col, (1.0 + (tf as Float).ln()) * self.idf[col as usize]))
+            .collect();
+        row.sort_unstable_by_key(|&(col, _)| col);
+        let norm = row.iter().map(|&(_, v)| v * v).sum::<Float>().sqrt();
+        if norm > 0.0 {
+            for (_, v) in &mut row {
+                *v /= norm;
+            }
+        }
+        row
+    }
+
+    /// The TF-IDF vector of one analysed request.
+    pub fn transform(&self, doc: &Analysis) -> SparseRow {
+        self.transform_terms(&terms(doc, &self.params))
+    }
+
+    /// Dense matrix of many requests, one row each.
+    pub fn to_dense(&self, rows: &[SparseRow]) -> Array2<Float> {
+        let mut x = Array2::zeros((rows.len(), self.width()));
+        for (i, row) in rows.iter().enumerate() {
+            for &(col, v) in row {
+                x[[i, col as usize]] = v;
+            }
+        }
+        x
+    }
+}
+
+/// χ² statistic of a 2×2 table: `a` requests of the class contain the term, `term_total` requests
+/// contain it, `class_size` requests have the class, out of `n`.
+fn chi2(a: f64, term_total: f64, class_size: f64, n: f64) -> f64 {
+    let b = term_total - a;
+    let c = class_size - a;
+    let d = n - a - b - c;
+    let denom = term_total * (n - term_total) * class_size * (n - class_size);
+    if denom <= 0.0 {
+        0.0
+    } else {
+        n * (a * d - b * c).powi(2) / denom
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn analysis(words: &[&str]) -> Analysis {
+        Analysis {
+            words: words.iter().map(|w| w.to_string()).collect(),
+            pieces: words.iter().map(|w| vec![w.to_string()]).collect(),
+        }
+    }
+
+    #[test]
+    fn terms_cover_words_bigrams_and_char_ngrams() {
+        let params = FeatureParams::default();
+        let t: Vec<String> = terms(&analysis(&["la", "pensione"]), &params)
+            .into_iter()
+            .map(|t| t.text)
+            .collect();
+        assert!(t.contains(&"w:pensione".to_string()));
+        assert!(t.contains(&"b:la pensione".to_string()));
+        assert!(t.contains(&"c: pen".to_string()));
+        assert!(t.contains(&"c:one ".to_string()));
+        // a 2-letter word padded is 4 characters: its 3-grams exist, the whole pad is not repeated
+        assert!(t.contains(&"c: la".to_string()));
+        assert!(!t.contains(&"c: la ".to_string()));
+    }
+
+    #[test]
+    fn fit_keeps_discriminative_terms_and_normalises() {
+        let docs = vec![
+            analysis(&["pensione", "vecchiaia"]),
+            analysis(&["pensione", "reversibilita"]),
+            analysis(&["lavoro", "perso"]),
+            analysis(&["lavoro", "licenziato"]),
+        ];
+        let labels = [0, 0, 1, 1];
+        let params = FeatureParams {
+            max_features: 2,
+            min_df: 2,
+            word_bigrams: false,
+            subwords: false,
+            char_ngram_min: 0,
+            char_ngram_max: 0,
+        };
+        let space = FeatureSpace::fit(&docs, &labels, 2, params).unwrap();
+        assert_eq!(space.terms, vec!["w:lavoro", "w:pensione"]);
+        let row = space.transform(&analysis(&["pensione", "pensione", "ciao"]));
+        assert_eq!(row.len(), 1);
+        assert!((row[0].1 - 1.0).abs() < 1e-6);
+        assert!(space.transform(&analysis(&["niente"])).is_empty());
+    }
+
+    #[test]
+    fn invalid_params_are_rejected() {
+        let params = FeatureParams {
+            char_ngram_min: 5,
+            char_ngram_max: 3,
+            ..FeatureParams::default()
+        };
+        assert!(params.validate().is_err());
+        assert!(FeatureSpace::fit(&[], &[], 2, FeatureParams::default()).is_err());
+    }
+}

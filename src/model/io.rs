@@ -1,0 +1,217 @@
+//! Saving and loading a classifier: three files in one folder.
+//!
+//! - `tokenizer.json`: the HuggingFace tokenizer, usable by any `tokenizers` binding;
+//! - `model.json`: services, catalogue, settings, training summary, vocabulary, IDF, linfa's
+//!   fitted regression and the calibration;
+//! - `manifest.json`: format name and version and the SHA-256 of the two files above, so a
+//!   truncated, corrupted, foreign or mismatched file is detected before it is used.
+//!
+//! Files are written to temporary names, flushed to disk, then renamed over the old ones, the
+//! manifest last: a failure while writing (a full disk, say) leaves the previous model intact.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use linfa_logistic::MultiFittedLogisticRegression;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::{Classifier, ClassifierParams, TrainingSummary};
+use crate::calibration::Calibration;
+use crate::catalog::Catalog;
+use crate::error::{Error, Result};
+use crate::features::{FeatureSpace, Float};
+use crate::text::TextAnalyzer;
+
+/// Version of the model format; bumped whenever old files could be misread.
+pub const FORMAT_VERSION: u32 = 1;
+const FORMAT_NAME: &str = "sportello-model";
+pub const MODEL_FILE: &str = "model.json";
+pub const TOKENIZER_FILE: &str = "tokenizer.json";
+pub const MANIFEST_FILE: &str = "manifest.json";
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Manifest {
+    format: String,
+    format_version: u32,
+    /// File name → SHA-256 (hex) of its bytes.
+    sha256: BTreeMap<String, String>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ModelFile {
+    format_version: u32,
+    labels: Vec<String>,
+    params: ClassifierParams,
+    summary: TrainingSummary,
+    calibration: Calibration,
+    catalog: Catalog,
+    features: FeatureSpace,
+    linear: MultiFittedLogisticRegression<Float, usize>,
+}
+
+/// Hex SHA-256 of some bytes.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+impl Classifier {
+    /// Writes the model into `dir` (created if missing), atomically file by file.
+    pub fn save(&self, dir: &Path) -> Result<()> {
+        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        let tokenizer = self.analyzer.to_json()?;
+        let model = serde_json::to_string(&ModelFile {
+            format_version: FORMAT_VERSION,
+            labels: self.labels.clone(),
+            params: self.params.clone(),
+            summary: self.summary.clone(),
+            calibration: self.calibration,
+            catalog: self.catalog.clone(),
+            features: self.features.clone(),
+            linear: self.linear.clone(),
+        })?;
+        let manifest = serde_json::to_string_pretty(&Manifest {
+            format: FORMAT_NAME.into(),
+            format_version: FORMAT_VERSION,
+            sha256: [
+                (MODEL_FILE.to_string(), sha256_hex(model.as_bytes())),
+                (TOKENIZER_FILE.to_string(), sha256_hex(tokenizer.as_bytes())),
+            ]
+            .into(),
+        })? + "\n";
+        let files = [
+            (TOKENIZER_FILE, tokenizer),
+            (MODEL_FILE, model),
+            (MANIFEST_FILE, manifest),
+        ];
+        let mut written: Vec<(PathBuf, PathBuf)> = Vec::new();
+        for (name, content) in &files {
+            let target = dir.join(name);
+            let temp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+            if let Err(e) = write_synced(&temp, content.as_bytes()) {
+                let _ = std::fs::remove_file(&temp);
+                for (t, _) in &written {
+                    let _ = std::fs::remove_file(t);
+                }
+                return Err(e);
+            }
+            written.push((temp, target));
+        }
+        for (temp, target) in &written {
+            std::fs::rename(temp, target).map_err(|e| Error::io(target, e))?;
+        }
+        // make the renames themselves durable
+        if let Ok(d) = std::fs::File::open(dir) {
+            let _ = d.sync_all();
+        }
+        Ok(())
+    }
+
+    /// Loads and checks a model saved by [`Classifier::save`].
+    pub fn load(dir: &Path) -> Result<Self> {
+        let manifest_path = dir.join(MANIFEST_FILE);
+        if !dir.is_dir() {
+            return Err(Error::model(
+                dir,
+                "no such folder (train a model with `sportello train --out DIR`)",
+            ));
+        }
+        let manifest_text = read(&manifest_path)?;
+        let manifest: Manifest = serde_json::from_slice(&manifest_text)
+            .map_err(|e| Error::model(&manifest_path, format!("not a sportello manifest: {e}")))?;
+        if manifest.format != FORMAT_NAME {
+            return Err(Error::model(
+                &manifest_path,
+                format!("format `{}` is not `{FORMAT_NAME}`", manifest.format),
+            ));
+        }
+        if manifest.format_version != FORMAT_VERSION {
+            return Err(Error::model(
+                &manifest_path,
+                format!(
+                    "format version {} is not supported (this sportello reads version {FORMAT_VERSION}); retrain the model",
+                    manifest.format_version
+                ),
+            ));
+        }
+        let verified = |name: &str| -> Result<Vec<u8>> {
+            let path = dir.join(name);
+            let bytes = read(&path)?;
+            let expected = manifest
+                .sha256
+                .get(name)
+                .ok_or_else(|| Error::model(&manifest_path, format!("no checksum for {name}")))?;
+            if &sha256_hex(&bytes) != expected {
+                return Err(Error::model(
+                    &path,
+                    "checksum does not match the manifest: the file is corrupted, truncated or \
+                     from another model (retrain, or restore the folder)",
+                ));
+            }
+            Ok(bytes)
+        };
+        let tokenizer_bytes = verified(TOKENIZER_FILE)?;
+        let model_bytes = verified(MODEL_FILE)?;
+        let tokenizer_path = dir.join(TOKENIZER_FILE);
+        let tokenizer_text = std::str::from_utf8(&tokenizer_bytes)
+            .map_err(|_| Error::model(&tokenizer_path, "not UTF-8"))?;
+        let analyzer = TextAnalyzer::from_json(tokenizer_text)
+            .map_err(|e| Error::model(&tokenizer_path, e.to_string()))?;
+        if !analyzer.knows_placeholders() {
+            return Err(Error::model(&tokenizer_path, "not a sportello tokenizer"));
+        }
+        let model_path = dir.join(MODEL_FILE);
+        let file: ModelFile = serde_json::from_slice(&model_bytes)
+            .map_err(|e| Error::model(&model_path, e.to_string()))?;
+        if file.format_version != FORMAT_VERSION {
+            return Err(Error::model(
+                &model_path,
+                "format version differs from the manifest",
+            ));
+        }
+        let features = file
+            .features
+            .rebuild()
+            .map_err(|e| Error::model(&model_path, e.to_string()))?;
+        let classifier = Classifier {
+            labels: file.labels,
+            catalog: file.catalog,
+            analyzer,
+            features,
+            linear: file.linear,
+            calibration: file.calibration,
+            params: file.params,
+            summary: file.summary,
+        };
+        classifier
+            .check()
+            .map_err(|e| Error::model(&model_path, e.to_string()))?;
+        Ok(classifier)
+    }
+}
+
+fn read(path: &Path) -> Result<Vec<u8>> {
+    std::fs::read(path).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::NotFound {
+            Error::model(
+                path,
+                "file not found (train a model with `sportello train`)",
+            )
+        } else {
+            Error::io(path, e)
+        }
+    })
+}
+
+fn write_synced(path: &Path, bytes: &[u8]) -> Result<()> {
+    let mut file = std::fs::File::create(path).map_err(|e| Error::io(path, e))?;
+    file.write_all(bytes).map_err(|e| Error::io(path, e))?;
+    file.sync_all().map_err(|e| Error::io(path, e))?;
+    Ok(())
+}

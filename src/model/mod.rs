@@ -1,0 +1,444 @@
+//! The classifier: tokenizer + features + linfa's multinomial logistic regression + calibration,
+//! trained together by [`Classifier::fit`] and saved together by [`Classifier::save`].
+
+mod hyperparams;
+mod io;
+
+use std::collections::HashMap;
+
+use linfa::prelude::*;
+use linfa_logistic::{MultiFittedLogisticRegression, MultiLogisticRegression};
+use ndarray::{Array1, Array2};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+pub use hyperparams::ClassifierParams;
+pub use io::{FORMAT_VERSION, MANIFEST_FILE, MODEL_FILE, TOKENIZER_FILE, sha256_hex};
+
+use crate::calibration::{self, Calibration, ThresholdChoice};
+use crate::catalog::Catalog;
+use crate::data::Example;
+use crate::error::{Error, Result};
+use crate::eval::{self, Metrics};
+use crate::features::{self, FeatureSpace, Float, SparseRow, Term};
+use crate::text::{Analysis, TextAnalyzer};
+
+/// What training learnt about its own quality, from cross-validation on the training data.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainingSummary {
+    /// SHA-256 of the training file's bytes.
+    pub data_sha256: String,
+    pub examples: usize,
+    /// Examples per service, in label order.
+    pub per_service: Vec<usize>,
+    /// Tokens in the trained tokenizer's vocabulary.
+    pub tokenizer_vocab: usize,
+    /// Columns of the feature vectors.
+    pub feature_width: usize,
+    /// Out-of-fold accuracy and macro-F1 of cross-validation.
+    pub cv_accuracy: f64,
+    pub cv_macro_f1: f64,
+    /// Expected calibration error of out-of-fold confidences, before and after temperature scaling.
+    pub cv_ece_before: f64,
+    pub cv_ece_after: f64,
+    /// What the chosen threshold gives on the out-of-fold predictions.
+    pub threshold_choice: ThresholdChoice,
+}
+
+/// A trained classifier.
+#[derive(Debug, Clone)]
+pub struct Classifier {
+    labels: Vec<String>,
+    catalog: Catalog,
+    analyzer: TextAnalyzer,
+    features: FeatureSpace,
+    linear: MultiFittedLogisticRegression<Float, usize>,
+    calibration: Calibration,
+    params: ClassifierParams,
+    summary: TrainingSummary,
+}
+
+/// The classifier's view of one request.
+#[derive(Debug, Clone)]
+pub struct Scores {
+    /// Calibrated probability of each service, in label order; finite, summing to 1.
+    pub probabilities: Vec<f64>,
+    /// True when the request was longer than the length cap and only its start was read.
+    pub truncated: bool,
+    analysis: Analysis,
+    terms: Vec<Term>,
+    row: SparseRow,
+}
+
+impl Scores {
+    /// Label indices by decreasing probability.
+    pub fn ranking(&self) -> Vec<usize> {
+        let mut order: Vec<usize> = (0..self.probabilities.len()).collect();
+        order.sort_by(|&a, &b| {
+            self.probabilities[b]
+                .total_cmp(&self.probabilities[a])
+                .then(a.cmp(&b))
+        });
+        order
+    }
+
+    /// True when no word of the request is known to the model.
+    pub fn is_unknown(&self) -> bool {
+        self.row.is_empty()
+    }
+
+    /// Number of words in the request.
+    pub fn word_count(&self) -> usize {
+        self.analysis.words.len()
+    }
+}
+
+/// Stages of training, reported as they start.
+pub trait TrainObserver: Sync {
+    /// A stage starts; `step` counts from 1 to `steps`.
+    fn stage(&self, _name: &str, _step: usize, _steps: usize) {}
+    /// Asked between stages: returning true stops training with [`Error::Interrupted`].
+    fn cancelled(&self) -> bool {
+        false
+    }
+}
+
+/// An observer that reports nothing and never cancels.
+pub struct Quiet;
+impl TrainObserver for Quiet {}
+
+fn check_cancel(observer: &dyn TrainObserver) -> Result<()> {
+    if observer.cancelled() {
+        Err(Error::Interrupted)
+    } else {
+        Ok(())
+    }
+}
+
+/// Fits linfa's multinomial logistic regression on sparse rows.
+fn fit_linear(
+    space: &FeatureSpace,
+    rows: &[SparseRow],
+    y: &[usize],
+    params: &ClassifierParams,
+) -> Result<MultiFittedLogisticRegression<Float, usize>> {
+    let x: Array2<Float> = space.to_dense(rows);
+    let dataset = Dataset::new(x, Array1::from(y.to_vec()));
+    let model = MultiLogisticRegression::default()
+        .alpha(params.alpha as Float)
+        .max_iterations(params.max_iterations)
+        .gradient_tolerance(params.gradient_tolerance as Float)
+        .fit(&dataset)?;
+    Ok(model)
+}
+
+/// Logits of one sparse row: intercept + x·W.
+fn logits(linear: &MultiFittedLogisticRegression<Float, usize>, row: &SparseRow) -> Vec<f64> {
+    let w = linear.params();
+    let mut z: Vec<f64> = linear.intercept().iter().map(|&b| b as f64).collect();
+    for &(col, v) in row {
+        for (k, zk) in z.iter_mut().enumerate() {
+            *zk += (v * w[[col as usize, k]]) as f64;
+        }
+    }
+    z
+}
+
+/// Features of a set of analyses under a fitted space.
+fn transform_all(space: &FeatureSpace, docs: &[&Analysis]) -> Vec<SparseRow> {
+    docs.par_iter().map(|d| space.transform(d)).collect()
+}
+
+impl Classifier {
+    /// Trains a classifier on `examples` (already validated against `catalog`).
+    ///
+    /// Steps: train the tokenizer; analyse every request; cross-validate (features and
+    /// regression refitted on each fold) to get out-of-fold scores; fit the temperature and the
+    /// abstention threshold on them; fit the final features and regression on all the data.
+    pub fn fit(
+        examples: &[Example],
+        catalog: &Catalog,
+        params: &ClassifierParams,
+        data_sha256: String,
+        observer: &dyn TrainObserver,
+    ) -> Result<Self> {
+        params.validate()?;
+        let labels = catalog.labels();
+        let index: HashMap<&str, usize> = labels
+            .iter()
+            .enumerate()
+            .map(|(i, l)| (l.as_str(), i))
+            .collect();
+        let mut y = Vec::with_capacity(examples.len());
+        for e in examples {
+            let label = index.get(e.label.as_str()).ok_or_else(|| {
+                Error::Dataset(format!("line {}: unknown label `{}`", e.line, e.label))
+            })?;
+            y.push(*label);
+        }
+        let per_service: Vec<usize> = (0..labels.len())
+            .map(|l| y.iter().filter(|&&t| t == l).count())
+            .collect();
+        let min_needed = params.calibration_folds;
+        if let Some((l, &n)) = per_service
+            .iter()
+            .enumerate()
+            .find(|(_, n)| **n < min_needed)
+        {
+            return Err(Error::Dataset(format!(
+                "service `{}` has {n} examples; each service needs at least {min_needed} \
+                 (one per calibration fold)",
+                labels[l]
+            )));
+        }
+        let steps = params.calibration_folds + 3;
+        observer.stage("training the tokenizer", 1, steps);
+        let texts: Vec<&str> = examples.iter().map(|e| e.text.as_str()).collect();
+        let analyzer = TextAnalyzer::train(&texts, params.tokenizer)?;
+        check_cancel(observer)?;
+        observer.stage("analysing the requests", 2, steps);
+        let analyses: Vec<Analysis> = texts
+            .par_iter()
+            .map(|t| analyzer.analyze(t))
+            .collect::<Result<_>>()?;
+        check_cancel(observer)?;
+
+        // Out-of-fold logits from cross-validation.
+        let folds = eval::stratified_folds(&y, params.calibration_folds, params.seed);
+        let fold_results: Vec<Result<Vec<(usize, Vec<f64>)>>> = (0..params.calibration_folds)
+            .into_par_iter()
+            .map(|fold| {
+                observer.stage("cross-validating", 3 + fold, steps);
+                check_cancel(observer)?;
+                let train: Vec<usize> = (0..y.len()).filter(|&i| folds[i] != fold).collect();
+                let test: Vec<usize> = (0..y.len()).filter(|&i| folds[i] == fold).collect();
+                let train_docs: Vec<Analysis> =
+                    train.iter().map(|&i| analyses[i].clone()).collect();
+                let train_y: Vec<usize> = train.iter().map(|&i| y[i]).collect();
+                let space =
+                    FeatureSpace::fit(&train_docs, &train_y, labels.len(), params.features)?;
+                let rows = transform_all(&space, &train_docs.iter().collect::<Vec<_>>());
+                let linear = fit_linear(&space, &rows, &train_y, params)?;
+                Ok(test
+                    .iter()
+                    .map(|&i| (i, logits(&linear, &space.transform(&analyses[i]))))
+                    .collect())
+            })
+            .collect();
+        let mut oof: Vec<Vec<f64>> = vec![Vec::new(); y.len()];
+        for result in fold_results {
+            for (i, z) in result? {
+                oof[i] = z;
+            }
+        }
+        check_cancel(observer)?;
+        let temperature = calibration::fit_temperature(&oof, &y);
+        let raw_top: Vec<(usize, f64)> = oof
+            .iter()
+            .map(|z| top(&calibration::softmax(z, 1.0)))
+            .collect();
+        let cal_top: Vec<(usize, f64)> = oof
+            .iter()
+            .map(|z| top(&calibration::softmax(z, temperature)))
+            .collect();
+        let correct: Vec<bool> = cal_top.iter().zip(&y).map(|((p, _), t)| p == t).collect();
+        let (ece_before, _) = eval::calibration_error(
+            &raw_top.iter().map(|t| t.1).collect::<Vec<_>>(),
+            &correct,
+            10,
+        );
+        let confidences: Vec<f64> = cal_top.iter().map(|t| t.1).collect();
+        let (ece_after, _) = eval::calibration_error(&confidences, &correct, 10);
+        let threshold_choice =
+            calibration::choose_threshold(&confidences, &correct, params.target_precision);
+        let predicted: Vec<usize> = cal_top.iter().map(|t| t.0).collect();
+        let cv: Metrics = eval::metrics(&labels, &y, &predicted);
+
+        observer.stage("fitting the final model", steps, steps);
+        let space = FeatureSpace::fit(&analyses, &y, labels.len(), params.features)?;
+        let rows = transform_all(&space, &analyses.iter().collect::<Vec<_>>());
+        let linear = fit_linear(&space, &rows, &y, params)?;
+        check_cancel(observer)?;
+        let summary = TrainingSummary {
+            data_sha256,
+            examples: examples.len(),
+            per_service,
+            tokenizer_vocab: analyzer.vocab_size(),
+            feature_width: space.width(),
+            cv_accuracy: cv.accuracy,
+            cv_macro_f1: cv.macro_f1,
+            cv_ece_before: ece_before,
+            cv_ece_after: ece_after,
+            threshold_choice,
+        };
+        let classifier = Classifier {
+            labels,
+            catalog: catalog.clone(),
+            analyzer,
+            features: space,
+            linear,
+            calibration: Calibration {
+                temperature,
+                threshold: threshold_choice.threshold,
+            },
+            params: params.clone(),
+            summary,
+        };
+        classifier.check()?;
+        Ok(classifier)
+    }
+
+    /// Checks that the parts fit together (shapes, labels, finite numbers): run after fitting
+    /// and after loading, so prediction can never index out of bounds or produce NaN.
+    fn check(&self) -> Result<()> {
+        let problem = |m: String| Err(Error::InvalidInput(m));
+        let w = self.linear.params();
+        if self.linear.classes() != (0..self.labels.len()).collect::<Vec<_>>().as_slice() {
+            return problem(format!(
+                "the regression knows {} classes, the model lists {} services",
+                self.linear.classes().len(),
+                self.labels.len()
+            ));
+        }
+        if w.nrows() != self.features.width() || w.ncols() != self.labels.len() {
+            return problem(format!(
+                "weights are {}×{}, expected {}×{}",
+                w.nrows(),
+                w.ncols(),
+                self.features.width(),
+                self.labels.len()
+            ));
+        }
+        if self.linear.intercept().len() != self.labels.len() {
+            return problem("intercept has the wrong length".into());
+        }
+        if w.iter()
+            .chain(self.linear.intercept().iter())
+            .any(|v| !v.is_finite())
+        {
+            return problem("weights are not all finite".into());
+        }
+        let Calibration {
+            temperature,
+            threshold,
+        } = self.calibration;
+        if !(temperature.is_finite() && temperature > 0.0) || !(0.0..=1.0).contains(&threshold) {
+            return problem(format!(
+                "calibration out of range (temperature {temperature}, threshold {threshold})"
+            ));
+        }
+        if self.catalog.labels() != self.labels {
+            return problem("the model's services differ from its catalogue".into());
+        }
+        Ok(())
+    }
+
+    /// Scores one request.
+    pub fn score(&self, text: &str) -> Result<Scores> {
+        let cleaned = crate::text::clean(text);
+        let analysis = self.analyzer.analyze(&cleaned.text)?;
+        let terms = features::terms(&analysis, &self.features.params);
+        let row = self.features.transform_terms(&terms);
+        let z = logits(&self.linear, &row);
+        let probabilities = calibration::softmax(&z, self.calibration.temperature);
+        Ok(Scores {
+            probabilities,
+            truncated: cleaned.truncated,
+            analysis,
+            terms,
+            row,
+        })
+    }
+
+    /// The words of the request that pushed most towards `label`, strongest first, as
+    /// (word, weight) with weight in calibrated logit units. Stopwords and single letters are
+    /// left out; at most `max` words.
+    pub fn explain(&self, scores: &Scores, label: usize, max: usize) -> Vec<(String, f64)> {
+        let w = self.linear.params();
+        let n = self.labels.len() as f64;
+        // occurrences of each column, to share its contribution among the words it came from
+        let mut occurrences: HashMap<u32, usize> = HashMap::new();
+        for term in &scores.terms {
+            if let Some(col) = self.features.column(&term.text) {
+                *occurrences.entry(col).or_default() += 1;
+            }
+        }
+        let mut per_word = vec![0.0f64; scores.analysis.words.len()];
+        for term in &scores.terms {
+            let Some(col) = self.features.column(&term.text) else {
+                continue;
+            };
+            let Ok(pos) = scores.row.binary_search_by_key(&col, |&(c, _)| c) else {
+                continue;
+            };
+            let value = scores.row[pos].1 as f64;
+            let row = w.row(col as usize);
+            let mean = row.iter().map(|&v| v as f64).sum::<f64>() / n;
+            let contribution = value * (row[label] as f64 - mean) / self.calibration.temperature;
+            let share = contribution / occurrences[&col] as f64;
+            let words = term.first_word..=term.last_word;
+            let per = share / words.clone().count() as f64;
+            for i in words {
+                per_word[i] += per;
+            }
+        }
+        let mut by_word: HashMap<&str, f64> = HashMap::new();
+        for (word, weight) in scores.analysis.words.iter().zip(per_word) {
+            if crate::stopwords::is_stopword(word) || word.chars().count() < 2 {
+                continue;
+            }
+            *by_word.entry(word.as_str()).or_default() += weight;
+        }
+        let mut ranked: Vec<(String, f64)> = by_word
+            .into_iter()
+            .filter(|&(_, weight)| weight > 1e-6)
+            .map(|(word, weight)| (word.to_string(), weight))
+            .collect();
+        ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        ranked.truncate(max);
+        ranked
+    }
+
+    pub fn labels(&self) -> &[String] {
+        &self.labels
+    }
+
+    pub fn catalog(&self) -> &Catalog {
+        &self.catalog
+    }
+
+    pub fn calibration(&self) -> Calibration {
+        self.calibration
+    }
+
+    pub fn params(&self) -> &ClassifierParams {
+        &self.params
+    }
+
+    pub fn summary(&self) -> &TrainingSummary {
+        &self.summary
+    }
+
+    /// Replaces the catalogue answers (same services required).
+    pub fn with_catalog(mut self, catalog: Catalog) -> Result<Self> {
+        if catalog.labels() != self.labels {
+            return Err(Error::InvalidInput(format!(
+                "the catalogue lists services [{}] but the model was trained on [{}]",
+                catalog.labels().join(", "),
+                self.labels.join(", ")
+            )));
+        }
+        self.catalog = catalog;
+        Ok(self)
+    }
+}
+
+/// Index and value of the largest probability.
+fn top(p: &[f64]) -> (usize, f64) {
+    p.iter()
+        .copied()
+        .enumerate()
+        .fold((0, f64::NEG_INFINITY), |best, (i, v)| {
+            if v > best.1 { (i, v) } else { best }
+        })
+}

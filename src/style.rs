@@ -1,0 +1,88 @@
+//! The register of the answer: simple and essential, or fuller and detailed.
+//!
+//! As the INPS plan describes, the answer adapts to the citizen: a short, informal message gets
+//! the simple answer; a long message, a formal letter, or one asking for requirements and
+//! procedures gets the detailed one.
+
+use serde::{Deserialize, Serialize};
+
+/// Which answer to give.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Style {
+    Simple,
+    Detailed,
+    /// Chosen from the request itself by [`choose_style`].
+    Auto,
+}
+
+/// Requests of at least this many words get the detailed answer.
+const LONG_REQUEST_WORDS: usize = 40;
+
+/// Markers of formal letters and of questions about procedure (normalised: lowercase, no accents).
+const DETAIL_MARKERS: &[&str] = &[
+    "spett",
+    "sottoscritt",
+    "con la presente",
+    "distinti saluti",
+    "cordiali saluti",
+    "in attesa di",
+    "egregi",
+    "requisiti",
+    "documenti",
+    "documentazione",
+    "procedura",
+    "nel dettaglio",
+    "in dettaglio",
+    "dettagliat",
+    "normativa",
+    "riferimenti",
+    "requirements",
+    "documents",
+];
+
+/// Picks the register for a request: `Simple` or `Detailed`, never `Auto`.
+pub fn choose_style(text: &str, word_count: usize) -> Style {
+    use unicode_normalization::UnicodeNormalization;
+    let normalised: String = text
+        .nfkd()
+        .filter(|c| !unicode_normalization::char::is_combining_mark(*c))
+        .flat_map(char::to_lowercase)
+        .collect();
+    if word_count >= LONG_REQUEST_WORDS || DETAIL_MARKERS.iter().any(|m| normalised.contains(m)) {
+        Style::Detailed
+    } else {
+        Style::Simple
+    }
+}
+
+/// Resolves `Auto` for one request.
+pub fn resolve(requested: Style, text: &str, word_count: usize) -> Style {
+    match requested {
+        Style::Auto => choose_style(text, word_count),
+        fixed => fixed,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_informal_is_simple_long_or_formal_is_detailed() {
+        assert_eq!(
+            choose_style("la disoccupazione quando la pagate?", 5),
+            Style::Simple
+        );
+        assert_eq!(
+            choose_style("Spett.le INPS, il sottoscritto chiede...", 6),
+            Style::Detailed
+        );
+        assert_eq!(choose_style("quali REQUISITI servono?", 3), Style::Detailed);
+        assert_eq!(
+            choose_style("parola ".repeat(45).as_str(), 45),
+            Style::Detailed
+        );
+        assert_eq!(resolve(Style::Simple, "Spett.le INPS", 2), Style::Simple);
+    }
+}

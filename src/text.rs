@@ -1,0 +1,338 @@
+//! Text analysis: turns a request into the words and subword tokens the features are built from.
+//!
+//! The steps, in order:
+//! 1. [`clean`]: drop control characters (NUL included) and cap the length at [`MAX_TEXT_BYTES`].
+//! 2. The HuggingFace tokenizer, trained on the training texts by [`TextAnalyzer::train`]:
+//!    - normalizer: NFKD, strip accents, lowercase, unify apostrophes (’ ‘ ` ´ → ');
+//!    - pre-tokenizer: split on whitespace and punctuation, then split digits from letters;
+//!    - model: byte-pair encoding (pieces that continue a word are marked `##` in the analysis).
+//!    Placeholders such as `[EMAIL]` left by redaction are special tokens kept whole.
+//! 3. [`TextAnalyzer::analyze`] groups the tokens back into whole words, so that features can use
+//!    both the words and their subword pieces, and explanations can name whole words.
+
+use std::collections::HashSet;
+
+use tokenizers::decoders::bpe::BPEDecoder as BpeDecoder;
+use tokenizers::models::bpe::{BPE, BpeTrainerBuilder};
+use tokenizers::normalizers::{
+    Lowercase, NFKD, Replace, Sequence as NormalizerSequence, StripAccents,
+};
+use tokenizers::pre_tokenizers::bert::BertPreTokenizer;
+use tokenizers::pre_tokenizers::digits::Digits;
+use tokenizers::pre_tokenizers::sequence::Sequence as PreTokenizerSequence;
+use tokenizers::{
+    AddedToken, DecoderWrapper, NormalizerWrapper, PostProcessorWrapper, PreTokenizerWrapper,
+    Tokenizer, TokenizerBuilder,
+};
+
+use crate::error::{Error, Result};
+
+/// Requests longer than this many bytes are cut at the last character boundary before it: the
+/// beginning of a message says what it is about, and the cap bounds time and memory per request.
+pub const MAX_TEXT_BYTES: usize = 16 * 1024;
+
+/// Prefix the tokenizer puts on tokens that continue a word.
+const CONTINUATION: &str = "##";
+
+/// Placeholders written by redaction; the tokenizer keeps each one as a single token.
+pub const PLACEHOLDERS: &[&str] = &[
+    "[CODICE_FISCALE]",
+    "[PARTITA_IVA]",
+    "[IBAN]",
+    "[EMAIL]",
+    "[TELEFONO]",
+    "[DATA_NASCITA]",
+    "[PERSONA]",
+];
+
+/// A cleaned request: control characters removed and length capped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cleaned {
+    pub text: String,
+    /// True when the request was longer than [`MAX_TEXT_BYTES`] and was cut.
+    pub truncated: bool,
+}
+
+/// Removes control characters (they carry no meaning and upset terminals and JSON consumers)
+/// and caps the length at [`MAX_TEXT_BYTES`].
+pub fn clean(text: &str) -> Cleaned {
+    let mut end = text.len().min(MAX_TEXT_BYTES);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let text_part = &text[..end];
+    let cleaned = text_part
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    Cleaned {
+        text: cleaned,
+        truncated: end < text.len(),
+    }
+}
+
+/// One analysed request.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Analysis {
+    /// Whole normalised words, in order (punctuation dropped).
+    pub words: Vec<String>,
+    /// For each word, the subword tokens it was split into (continuations keep their `##`).
+    pub pieces: Vec<Vec<String>>,
+}
+
+impl Analysis {
+    pub fn is_empty(&self) -> bool {
+        self.words.is_empty()
+    }
+}
+
+/// Settings of the tokenizer training.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct TokenizerParams {
+    /// Target vocabulary size of the byte-pair encoding.
+    pub vocab_size: usize,
+    /// A pair is merged only if it occurs at least this often.
+    pub min_frequency: u64,
+}
+
+impl Default for TokenizerParams {
+    fn default() -> Self {
+        TokenizerParams {
+            vocab_size: 4000,
+            min_frequency: 2,
+        }
+    }
+}
+
+/// The trained HuggingFace tokenizer and the grouping of its tokens into words.
+#[derive(Clone)]
+pub struct TextAnalyzer {
+    tokenizer: Tokenizer,
+}
+
+impl std::fmt::Debug for TextAnalyzer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TextAnalyzer").finish_non_exhaustive()
+    }
+}
+
+fn tokenizer_error(e: tokenizers::Error) -> Error {
+    Error::Tokenizer(e)
+}
+
+fn normalizer() -> Result<NormalizerWrapper> {
+    let mut steps: Vec<NormalizerWrapper> =
+        vec![NFKD.into(), StripAccents.into(), Lowercase.into()];
+    for apostrophe in ['’', '‘', '`', '´', 'ʼ'] {
+        steps.push(
+            Replace::new(apostrophe.to_string(), "'")
+                .map_err(tokenizer_error)?
+                .into(),
+        );
+    }
+    Ok(NormalizerSequence::new(steps).into())
+}
+
+fn pre_tokenizer() -> PreTokenizerWrapper {
+    PreTokenizerSequence::new(vec![BertPreTokenizer.into(), Digits::new(false).into()]).into()
+}
+
+impl TextAnalyzer {
+    /// Trains the byte-pair tokenizer on `texts`. Deterministic: the same texts give the same
+    /// tokenizer, byte for byte.
+    pub fn train<S: AsRef<str> + Send>(texts: &[S], params: TokenizerParams) -> Result<Self> {
+        if params.vocab_size < 100 {
+            return Err(Error::InvalidParam(format!(
+                "tokenizer vocabulary size must be at least 100 (got {})",
+                params.vocab_size
+            )));
+        }
+        let special: Vec<AddedToken> = PLACEHOLDERS
+            .iter()
+            .map(|p| {
+                AddedToken::from(*p, true)
+                    .single_word(true)
+                    .normalized(false)
+            })
+            .collect();
+        let mut trainer = BpeTrainerBuilder::new()
+            .vocab_size(params.vocab_size)
+            .min_frequency(params.min_frequency)
+            .show_progress(false)
+            .special_tokens(special)
+            .build();
+        // No continuing-subword prefix: with one, tokenizers' BPE trainer numbers the prefixed
+        // alphabet in hash order and training stops being deterministic. Pieces that continue a
+        // word get their `##` in `analyze` instead, from the word ids.
+        let model = BPE::default();
+        let mut tokenizer = TokenizerBuilder::<
+            BPE,
+            NormalizerWrapper,
+            PreTokenizerWrapper,
+            PostProcessorWrapper,
+            DecoderWrapper,
+        >::new()
+        .with_model(model)
+        .with_normalizer(Some(normalizer()?))
+        .with_pre_tokenizer(Some(pre_tokenizer()))
+        .with_decoder(Some(BpeDecoder::default().into()))
+        .build()
+        .map_err(tokenizer_error)?;
+        let cleaned: Vec<String> = texts.iter().map(|t| clean(t.as_ref()).text).collect();
+        tokenizer
+            .train(&mut trainer, cleaned.iter())
+            .map_err(tokenizer_error)?;
+        Ok(TextAnalyzer {
+            tokenizer: Tokenizer::from(tokenizer),
+        })
+    }
+
+    /// Loads a tokenizer saved by [`TextAnalyzer::to_json`].
+    pub fn from_json(json: &str) -> Result<Self> {
+        let tokenizer: Tokenizer = json.parse().map_err(tokenizer_error)?;
+        Ok(TextAnalyzer { tokenizer })
+    }
+
+    /// The tokenizer in HuggingFace's JSON format (loadable by any `tokenizers` binding).
+    pub fn to_json(&self) -> Result<String> {
+        self.tokenizer.to_string(true).map_err(tokenizer_error)
+    }
+
+    /// Number of tokens in the vocabulary.
+    pub fn vocab_size(&self) -> usize {
+        self.tokenizer.get_vocab_size(true)
+    }
+
+    /// Splits a request into normalised words and their subword tokens.
+    pub fn analyze(&self, text: &str) -> Result<Analysis> {
+        let cleaned = clean(text);
+        let encoding = self
+            .tokenizer
+            // `encode`, not `encode_fast`: the fast path leaves out token strings and word ids
+            .encode(cleaned.text.as_str(), false)
+            .map_err(tokenizer_error)?;
+        let mut analysis = Analysis::default();
+        let mut current: Option<u32> = None;
+        for (token, word_id) in encoding.get_tokens().iter().zip(encoding.get_word_ids()) {
+            // Special tokens carry no word id: each is a word of its own.
+            let continues_word = matches!((word_id, current), (Some(w), Some(c)) if *w == c);
+            current = *word_id;
+            if !continues_word {
+                analysis.words.push(String::new());
+                analysis.pieces.push(Vec::new());
+            }
+            if let (Some(word), Some(pieces)) =
+                (analysis.words.last_mut(), analysis.pieces.last_mut())
+            {
+                word.push_str(token);
+                pieces.push(if continues_word {
+                    format!("{CONTINUATION}{token}")
+                } else {
+                    token.clone()
+                });
+            }
+        }
+        // Punctuation carries little meaning for the service and none for explanations.
+        let keep: Vec<bool> = analysis
+            .words
+            .iter()
+            .map(|w| w.chars().any(char::is_alphanumeric))
+            .collect();
+        let mut keep_iter = keep.iter();
+        analysis
+            .words
+            .retain(|_| *keep_iter.next().expect("same length"));
+        let mut keep_iter = keep.iter();
+        analysis
+            .pieces
+            .retain(|_| *keep_iter.next().expect("same length"));
+        Ok(analysis)
+    }
+
+    /// Distinct placeholders the tokenizer knows (to check a loaded tokenizer is ours).
+    pub fn knows_placeholders(&self) -> bool {
+        let vocab: HashSet<String> = self.tokenizer.get_vocab(true).into_keys().collect();
+        PLACEHOLDERS.iter().all(|p| vocab.contains(*p))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn small_analyzer() -> TextAnalyzer {
+        let texts = [
+            "La mia pensione non è arrivata",
+            "Quando arriva la pensione di vecchiaia?",
+            "Ho perso il lavoro, posso avere la disoccupazione?",
+            "L'azienda mi ha messo in cassa integrazione",
+            "Mi hanno licenziato dall'azienda",
+            "PENSIONE DI REVERSIBILITÀ PER MIA MADRE",
+        ];
+        TextAnalyzer::train(
+            &texts,
+            TokenizerParams {
+                vocab_size: 200,
+                min_frequency: 1,
+            },
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn clean_removes_controls_and_caps_length() {
+        assert_eq!(clean("a\u{0}b\tc").text, "a b c");
+        let long = "è".repeat(MAX_TEXT_BYTES);
+        let cleaned = clean(&long);
+        assert!(cleaned.truncated);
+        assert!(cleaned.text.len() <= MAX_TEXT_BYTES);
+        assert!(!clean("breve").truncated);
+    }
+
+    #[test]
+    fn words_are_normalised_and_whole() {
+        let analyzer = small_analyzer();
+        let a = analyzer
+            .analyze("La PENSIONE è arrivata? Dell’azienda!")
+            .unwrap();
+        assert_eq!(
+            a.words,
+            vec!["la", "pensione", "e", "arrivata", "dell", "azienda"]
+        );
+        assert_eq!(a.words.len(), a.pieces.len());
+        for (word, pieces) in a.words.iter().zip(&a.pieces) {
+            let joined: String = pieces
+                .iter()
+                .map(|p| p.strip_prefix(CONTINUATION).unwrap_or(p))
+                .collect();
+            assert_eq!(&joined, word);
+        }
+    }
+
+    #[test]
+    fn placeholders_stay_whole() {
+        let analyzer = small_analyzer();
+        assert!(analyzer.knows_placeholders());
+        let a = analyzer.analyze("scrivetemi a [EMAIL] grazie").unwrap();
+        assert!(a.words.contains(&"[EMAIL]".to_string()), "{:?}", a.words);
+    }
+
+    #[test]
+    fn training_is_deterministic_and_roundtrips() {
+        let first = small_analyzer().to_json().unwrap();
+        let second = small_analyzer().to_json().unwrap();
+        assert_eq!(first, second);
+        let loaded = TextAnalyzer::from_json(&first).unwrap();
+        assert_eq!(loaded.to_json().unwrap(), first);
+    }
+
+    #[test]
+    fn odd_inputs_do_not_fail() {
+        let analyzer = small_analyzer();
+        assert!(analyzer.analyze("").unwrap().is_empty());
+        assert!(analyzer.analyze("   \n\t ").unwrap().is_empty());
+        assert!(analyzer.analyze("😀😀🎉").unwrap().is_empty());
+        analyzer.analyze("\u{0}\u{0}").unwrap();
+        analyzer.analyze(&"x".repeat(100_000)).unwrap();
+    }
+}
