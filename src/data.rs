@@ -136,7 +136,7 @@ fn parse_line(line: &str, labels: &[String]) -> std::result::Result<(String, Str
         Some(_) => return Err("`text` must be a string".into()),
         None => return Err("missing `text`".into()),
     };
-    if text.trim().is_empty() {
+    if crate::text::is_blank(&text) {
         return Err("empty `text`".into());
     }
     let label = match raw.label {

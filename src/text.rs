@@ -71,6 +71,11 @@ pub fn clean(text: &str) -> Cleaned {
     }
 }
 
+/// True when a request has nothing to read: empty, only whitespace or control characters.
+pub fn is_blank(text: &str) -> bool {
+    clean(text).text.trim().is_empty()
+}
+
 /// One analysed request.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Analysis {
@@ -287,6 +292,8 @@ mod tests {
         assert!(cleaned.truncated);
         assert!(cleaned.text.len() <= MAX_TEXT_BYTES);
         assert!(!clean("breve").truncated);
+        assert!(is_blank(" \u{0}\t\n"));
+        assert!(!is_blank("😀"));
     }
 
     #[test]

@@ -66,7 +66,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         Some(text) => text,
         None => read_stdin()?,
     };
-    if text.trim().is_empty() {
+    if sportello::text::is_blank(&text) {
         bail!("the request is empty: give the text as an argument or on standard input");
     }
     let recommendation = classifier.recommend(&text, &options)?;
@@ -187,7 +187,7 @@ fn classify_line(
         Some(_) => return Err(("\"text\" is not a string".into(), object)),
         None => return Err(("missing \"text\"".into(), object)),
     };
-    if request.trim().is_empty() {
+    if sportello::text::is_blank(&request) {
         return Err(("empty \"text\"".into(), object));
     }
     let recommendation = match classifier.recommend(&request, options) {

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use sportello::{Catalog, Classifier, ClassifierParams};
+use sportello::{Catalog, Classifier};
 
 use super::exit;
 use super::output;
@@ -21,6 +21,8 @@ pub struct Args {
     /// The service catalogue (used with --cv; otherwise the model's own).
     #[arg(long, default_value = "data/services.toml")]
     catalog: PathBuf,
+    #[command(flatten)]
+    settings: super::train::Settings,
     /// Abstention threshold to evaluate with [default: the model's].
     #[arg(long)]
     threshold: Option<f64>,
@@ -42,7 +44,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         let cv = sportello::eval::cross_validate(
             &examples,
             &catalog,
-            &ClassifierParams::default(),
+            &args.settings.params()?,
             folds,
         )?;
         output::print_cross_validation(&cv, args.json)?;

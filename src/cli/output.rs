@@ -149,7 +149,7 @@ pub fn print_train_summary(
     writeln!(
         out,
         "Cross-validation ({} folds, out-of-fold): accuracy {:.3}, macro-F1 {:.3}",
-        c.params().calibration_folds,
+        s.cv_folds,
         s.cv_accuracy,
         s.cv_macro_f1
     )?;
@@ -172,7 +172,7 @@ pub fn print_train_summary(
     } else {
         writeln!(
             out,
-            "warning: no threshold reaches precision {:.2}; every request will go to an operator \
+            "sportello: warning: no threshold reaches precision {:.2}; every request will go to an operator \
              unless --threshold is given",
             c.params().target_precision
         )?;

@@ -24,15 +24,8 @@ pub struct Args {
     /// the new one is completely written).
     #[arg(long, default_value = "models")]
     out: PathBuf,
-    /// L2 regularisation of the logistic regression.
-    #[arg(long)]
-    alpha: Option<f64>,
-    /// Width of the feature vectors.
-    #[arg(long)]
-    max_features: Option<usize>,
-    /// Precision that answered requests should reach; sets the abstention threshold.
-    #[arg(long)]
-    target_precision: Option<f64>,
+    #[command(flatten)]
+    settings: Settings,
     /// Print the summary as JSON.
     #[arg(long)]
     json: bool,
@@ -56,25 +49,42 @@ impl TrainObserver for Progress {
     }
 }
 
-/// Turns the raw arguments into validated training settings.
-fn params(args: &Args) -> anyhow::Result<ClassifierParams> {
-    let mut params = ClassifierParams::default();
-    if let Some(alpha) = args.alpha {
-        params = params.alpha(alpha);
+/// Training settings shared by `train` and `evaluate --cv`.
+#[derive(clap::Args)]
+pub struct Settings {
+    /// L2 regularisation of the logistic regression [default: 1.0].
+    #[arg(long)]
+    alpha: Option<f64>,
+    /// Width of the feature vectors [default: 4096].
+    #[arg(long)]
+    max_features: Option<usize>,
+    /// Precision that answered requests should reach; sets the abstention threshold
+    /// [default: 0.95].
+    #[arg(long)]
+    target_precision: Option<f64>,
+}
+
+impl Settings {
+    /// Turns the raw arguments into validated training settings.
+    pub fn params(&self) -> anyhow::Result<ClassifierParams> {
+        let mut params = ClassifierParams::default();
+        if let Some(alpha) = self.alpha {
+            params = params.alpha(alpha);
+        }
+        if let Some(width) = self.max_features {
+            params = params.max_features(width);
+        }
+        if let Some(precision) = self.target_precision {
+            params = params.target_precision(precision);
+        }
+        params.validate()?;
+        Ok(params)
     }
-    if let Some(width) = args.max_features {
-        params = params.max_features(width);
-    }
-    if let Some(precision) = args.target_precision {
-        params = params.target_precision(precision);
-    }
-    params.validate()?;
-    Ok(params)
 }
 
 pub fn run(args: Args) -> anyhow::Result<u8> {
     let started = Instant::now();
-    let params = params(&args)?;
+    let params = args.settings.params()?;
     let catalog = Catalog::load(&args.catalog)?;
     let labels = catalog.labels();
     let bytes =
@@ -87,7 +97,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     );
     if min > 0 && max > 3 * min {
         eprintln!(
-            "warning: the services are imbalanced ({min} to {max} examples): small services \
+            "sportello: warning: the services are imbalanced ({min} to {max} examples): small services \
              will be recommended less often than they deserve; add examples to them"
         );
     }
@@ -138,12 +148,12 @@ mod tests {
     fn defaults_and_overrides_become_params() {
         let w = Wrapper::parse_from(["x"]);
         assert_eq!(w.args.data, PathBuf::from("data/requests.jsonl"));
-        assert_eq!(params(&w.args).unwrap(), ClassifierParams::default());
+        assert_eq!(w.args.settings.params().unwrap(), ClassifierParams::default());
         let w = Wrapper::parse_from(["x", "--alpha", "0.5", "--target-precision", "0.9"]);
-        let p = params(&w.args).unwrap();
+        let p = w.args.settings.params().unwrap();
         assert_eq!(p.alpha, 0.5);
         assert_eq!(p.target_precision, 0.9);
-        let w = Wrapper::parse_from(["x", "--alpha", "-1"]);
-        assert!(params(&w.args).is_err());
+        let w = Wrapper::parse_from(["x", "--alpha=-1"]);
+        assert!(w.args.settings.params().is_err());
     }
 }

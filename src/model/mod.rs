@@ -35,6 +35,8 @@ pub struct TrainingSummary {
     pub tokenizer_vocab: usize,
     /// Columns of the feature vectors.
     pub feature_width: usize,
+    /// Folds of the calibration cross-validation (fewer than asked when a service is small).
+    pub cv_folds: usize,
     /// Out-of-fold accuracy and macro-F1 of cross-validation.
     pub cv_accuracy: f64,
     pub cv_macro_f1: f64,
@@ -179,19 +181,19 @@ impl Classifier {
         let per_service: Vec<usize> = (0..labels.len())
             .map(|l| y.iter().filter(|&&t| t == l).count())
             .collect();
-        let min_needed = params.calibration_folds;
-        if let Some((l, &n)) = per_service
-            .iter()
-            .enumerate()
-            .find(|(_, n)| **n < min_needed)
-        {
+        // Every service needs an example in each calibration fold; small data sets get fewer
+        // folds (at least two) rather than a refusal.
+        let smallest = per_service.iter().copied().min().unwrap_or(0);
+        if smallest < 2 {
+            let l = per_service.iter().position(|&n| n == smallest).unwrap_or(0);
             return Err(Error::Dataset(format!(
-                "service `{}` has {n} examples; each service needs at least {min_needed} \
-                 (one per calibration fold)",
+                "service `{}` has {smallest} examples; each service needs at least 2 \
+                 (and ideally 100 or more)",
                 labels[l]
             )));
         }
-        let steps = params.calibration_folds + 3;
+        let n_folds = params.calibration_folds.min(smallest);
+        let steps = n_folds + 3;
         observer.stage("training the tokenizer", 1, steps);
         let texts: Vec<&str> = examples.iter().map(|e| e.text.as_str()).collect();
         let analyzer = TextAnalyzer::train(&texts, params.tokenizer)?;
@@ -204,8 +206,8 @@ impl Classifier {
         check_cancel(observer)?;
 
         // Out-of-fold logits from cross-validation.
-        let folds = eval::stratified_folds(&y, params.calibration_folds, params.seed);
-        let fold_results: Vec<Result<Vec<(usize, Vec<f64>)>>> = (0..params.calibration_folds)
+        let folds = eval::stratified_folds(&y, n_folds, params.seed);
+        let fold_results: Vec<Result<Vec<(usize, Vec<f64>)>>> = (0..n_folds)
             .into_par_iter()
             .map(|fold| {
                 observer.stage("cross-validating", 3 + fold, steps);
@@ -265,6 +267,7 @@ impl Classifier {
             per_service,
             tokenizer_vocab: analyzer.vocab_size(),
             feature_width: space.width(),
+            cv_folds: n_folds,
             cv_accuracy: cv.accuracy,
             cv_macro_f1: cv.macro_f1,
             cv_ece_before: ece_before,

@@ -1,0 +1,254 @@
+//! `sportello classify`, with the shipped model in `models/`.
+
+use crate::util::*;
+
+fn classify_json(text: &str) -> serde_json::Value {
+    let output = sportello().args(["classify", "--json", text]).output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+#[test]
+fn json_output_has_the_contract_fields() {
+    let json = classify_json("Mi hanno licenziato, posso chiedere la disoccupazione?");
+    assert_eq!(json["service"], "naspi");
+    let confidence = json["confidence"].as_f64().unwrap();
+    assert!((0.0..=1.0).contains(&confidence));
+    assert!(json["abstained"].is_boolean());
+    let alternatives = json["alternatives"].as_array().unwrap();
+    assert_eq!(alternatives.len(), 2, "top-k 3 = the service and two alternatives");
+    for a in alternatives {
+        assert!(a["service"].is_string() && a["confidence"].is_f64());
+        assert!(a["confidence"].as_f64().unwrap() <= confidence);
+    }
+    let explanation = json["explanation"].as_array().unwrap();
+    assert!(!explanation.is_empty());
+    for e in explanation {
+        assert!(e["term"].is_string() && e["weight"].is_f64());
+    }
+}
+
+#[test]
+fn explanations_name_whole_words_of_the_request() {
+    let text = "la cassa integrazione di marzo non è ancora stata pagata";
+    let json = classify_json(text);
+    assert_eq!(json["service"], "cassa_integrazione");
+    let words: Vec<&str> = text.split_whitespace().collect();
+    for e in json["explanation"].as_array().unwrap() {
+        let term = e["term"].as_str().unwrap();
+        assert!(words.contains(&term), "{term} is not a word of the request");
+    }
+}
+
+#[test]
+fn human_output_gives_service_reasons_answer_and_alternatives() {
+    let output = sportello()
+        .args(["classify", "quando arriva la pensione di luglio?"])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(text.contains("Servizio consigliato: "), "{text}");
+    assert!(text.contains("(pensione)"), "{text}");
+    assert!(text.contains("Perché: "), "{text}");
+    assert!(text.contains("Cosa fare:"), "{text}");
+    assert!(text.contains("Pagina ufficiale: https://"), "{text}");
+    assert!(text.contains("Alternative: "), "{text}");
+}
+
+#[test]
+fn reads_standard_input_when_no_text_is_given() {
+    let output = sportello()
+        .args(["classify", "--json"])
+        .write_stdin("il mio assegno unico per i figli non è arrivato")
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(json["service"], "assegno_unico");
+}
+
+#[test]
+fn style_chooses_the_register() {
+    let simple = sportello()
+        .args(["classify", "--json", "--style", "simple", "quando pagano la naspi"])
+        .output()
+        .unwrap();
+    let detailed = sportello()
+        .args(["classify", "--json", "--style", "detailed", "quando pagano la naspi"])
+        .output()
+        .unwrap();
+    let simple: serde_json::Value = serde_json::from_slice(&simple.stdout).unwrap();
+    let detailed: serde_json::Value = serde_json::from_slice(&detailed.stdout).unwrap();
+    assert_eq!(simple["style"], "simple");
+    assert_eq!(detailed["style"], "detailed");
+    let (s, d) = (
+        simple["answer"]["text"].as_str().unwrap(),
+        detailed["answer"]["text"].as_str().unwrap(),
+    );
+    assert!(d.len() > s.len(), "the detailed answer is the fuller one");
+    // auto: a short chat message gets the simple answer, a formal letter the detailed one
+    assert_eq!(classify_json("naspi quando pagate??")["style"], "simple");
+    let letter = "Spett.le INPS, il sottoscritto, licenziato in data 3 marzo per chiusura \
+                  dell'azienda, chiede di conoscere i requisiti per l'indennità di \
+                  disoccupazione. Distinti saluti";
+    assert_eq!(classify_json(letter)["style"], "detailed");
+}
+
+#[test]
+fn abstains_below_the_threshold_and_says_so() {
+    let output = sportello()
+        .args(["classify", "--threshold", "1", "quando pagano la naspi"])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(text.contains("operatore"), "{text}");
+    let json: serde_json::Value = serde_json::from_slice(
+        &sportello()
+            .args(["classify", "--json", "--threshold", "1", "quando pagano la naspi"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    assert_eq!(json["abstained"], true);
+    assert_eq!(json["service"], "naspi", "the top service is still named");
+}
+
+#[test]
+fn requests_without_known_words_go_to_an_operator() {
+    for text in ["😀😀🎉", "zzzxq wqqqk"] {
+        let json = classify_json(text);
+        assert_eq!(json["abstained"], true, "{text}: {json}");
+    }
+}
+
+#[test]
+fn batch_keeps_order_and_copies_other_fields() {
+    let input = concat!(
+        "{\"id\":\"a\",\"text\":\"quando arriva la pensione di luglio?\",\"canale\":\"web\"}\n",
+        "{\"id\":\"b\",\"text\":\"come rinnovo la carta di identita?\"}\n",
+        "\n",
+        "{\"id\":\"c\",\"text\":\"cassa integrazione non pagata\"}\n",
+    );
+    let output = sportello()
+        .args(["classify", "--batch", "-", "--json"])
+        .write_stdin(input)
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let rows: Vec<serde_json::Value> = String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let ids: Vec<&str> = rows.iter().map(|r| r["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["a", "b", "c"]);
+    assert_eq!(rows[0]["canale"], "web");
+    assert_eq!(rows[0]["service"], "pensione");
+    assert_eq!(rows[1]["service"], "fuori_ambito");
+    assert_eq!(rows[2]["service"], "cassa_integrazione");
+    assert!(rows.iter().all(|r| r.get("text").is_none()), "requests are not echoed");
+}
+
+#[test]
+fn batch_reports_bad_lines_and_classifies_the_good_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("in.jsonl");
+    let mut input = Vec::new();
+    input.extend_from_slice(b"{\"id\":1,\"text\":\"quando arriva la pensione\"}\n");
+    input.extend_from_slice(b"not json\n");
+    input.extend_from_slice(b"{\"id\":3}\n");
+    input.extend_from_slice(b"{\"id\":4,\"text\":\"\\u0000\\u0000  \"}\n");
+    input.extend_from_slice(b"{\"id\":5,\"text\":\"ciao \xff\"}\n");
+    input.extend_from_slice(b"{\"id\":6,\"text\":\"ho perso il lavoro\"}\n");
+    std::fs::write(&file, input).unwrap();
+    let output = sportello()
+        .args(["classify", "--batch"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    let stderr = clear_error(&output);
+    for expected in ["line 2: not JSON", "line 3: missing \"text\"", "line 5: not valid UTF-8", "4 line(s)"] {
+        assert!(stderr.contains(expected), "{expected}: {stderr}");
+    }
+    let rows: Vec<serde_json::Value> = String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(rows.len(), 6, "one output line per input line");
+    assert_eq!(rows[0]["service"], "pensione");
+    assert_eq!(rows[1]["line"], 2);
+    assert!(rows[1]["error"].is_string());
+    assert_eq!(rows[2]["id"], 3, "fields of a bad line are still copied");
+    assert_eq!(rows[5]["service"], "naspi");
+}
+
+#[test]
+fn missing_or_damaged_models_are_clear_errors() {
+    let output = sportello()
+        .args(["classify", "--model", "/nonexistent/dir", "ciao"])
+        .output()
+        .unwrap();
+    clear_error(&output);
+
+    let dir = tempfile::tempdir().unwrap();
+    let damage: [(&str, fn(&mut Vec<u8>)); 4] = [
+        ("model.json", |b| b.truncate(b.len() / 2)),
+        ("model.json", |b| {
+            let i = b.len() / 3;
+            b[i] = if b[i] == b'1' { b'2' } else { b'1' };
+        }),
+        ("tokenizer.json", |b| b.clear()),
+        ("manifest.json", |b| *b = b"{\"format\":\"other\"}".to_vec()),
+    ];
+    for (file, change) in damage {
+        let copy = dir.path().join("m");
+        let _ = std::fs::remove_dir_all(&copy);
+        std::fs::create_dir(&copy).unwrap();
+        for name in ["manifest.json", "model.json", "tokenizer.json"] {
+            std::fs::copy(root().join("models").join(name), copy.join(name)).unwrap();
+        }
+        let mut bytes = std::fs::read(copy.join(file)).unwrap();
+        change(&mut bytes);
+        std::fs::write(copy.join(file), bytes).unwrap();
+        let output = sportello()
+            .args(["classify", "--model"])
+            .arg(&copy)
+            .arg("ciao")
+            .output()
+            .unwrap();
+        let stderr = clear_error(&output);
+        assert!(stderr.contains("invalid model"), "{file}: {stderr}");
+    }
+}
+
+#[test]
+fn bad_requests_and_options_are_clear_errors() {
+    clear_error(&sportello().args(["classify", "   "]).output().unwrap());
+    clear_error(
+        &sportello()
+            .arg("classify")
+            .write_stdin(&b"pensione \xff\xfe"[..])
+            .output()
+            .unwrap(),
+    );
+    clear_error(&sportello().args(["classify", "--top-k", "0", "ciao"]).output().unwrap());
+    clear_error(&sportello().args(["classify", "--threshold", "7", "ciao"]).output().unwrap());
+    clear_error(
+        &sportello()
+            .args(["classify", "--batch", "/nonexistent.jsonl"])
+            .output()
+            .unwrap(),
+    );
+}
+
+#[test]
+fn very_long_requests_are_truncated_not_refused() {
+    let long = "ho perso il lavoro e vorrei la disoccupazione. ".repeat(2000);
+    let json = classify_json(&long);
+    assert_eq!(json["truncated"], true);
+    assert_eq!(json["service"], "naspi");
+}

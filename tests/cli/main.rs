@@ -1,0 +1,7 @@
+//! Command-line tests, one module per subcommand, all in one test binary.
+
+mod check_data;
+mod classify;
+mod evaluate;
+mod train;
+mod util;

@@ -1,0 +1,59 @@
+//! Helpers shared by the command-line tests.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+
+/// The `sportello` binary, run from the project root.
+pub fn sportello() -> Command {
+    let mut cmd = assert_cmd::cargo_bin_cmd!("sportello");
+    cmd.current_dir(root());
+    cmd
+}
+
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn fixture(name: &str) -> PathBuf {
+    root().join("tests/data").join(name)
+}
+
+/// Trains the three-service fixture model into `dir`.
+pub fn train_mini(dir: &Path) {
+    sportello()
+        .args(["train", "--data"])
+        .arg(fixture("mini_train.jsonl"))
+        .arg("--catalog")
+        .arg(fixture("mini_services.toml"))
+        .arg("--out")
+        .arg(dir)
+        .assert()
+        .success();
+}
+
+/// Reads every file of a folder, sorted by name.
+pub fn folder_bytes(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_file())
+        .map(|p| {
+            (
+                p.file_name().unwrap().to_string_lossy().into_owned(),
+                std::fs::read(&p).unwrap(),
+            )
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+/// Standard error of a failed run, checked to be one clear message and no panic.
+pub fn clear_error(output: &std::process::Output) -> String {
+    assert_eq!(output.status.code(), Some(2), "exit code");
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(stderr.starts_with("sportello: "), "stderr: {stderr}");
+    assert!(!stderr.contains("panicked"), "stderr: {stderr}");
+    stderr
+}
