@@ -38,7 +38,7 @@ pub struct FeatureParams {
 impl Default for FeatureParams {
     fn default() -> Self {
         FeatureParams {
-            max_features: 4096,
+            max_features: 8192,
             min_df: 2,
             word_bigrams: true,
             subwords: true,
@@ -86,11 +86,16 @@ pub fn terms(analysis: &Analysis, params: &FeatureParams) -> Vec<Term> {
         first_word,
         last_word,
     };
-    for (i, word) in analysis.words.iter().enumerate() {
+    // politeness formulas are skipped: word pairs join the words around them
+    let kept: Vec<usize> = (0..analysis.words.len())
+        .filter(|&i| !crate::stopwords::is_formula(&analysis.words[i]))
+        .collect();
+    for (k, &i) in kept.iter().enumerate() {
+        let word = &analysis.words[i];
         out.push(term(format!("w:{word}"), i, i));
         if params.word_bigrams {
-            if let Some(next) = analysis.words.get(i + 1) {
-                out.push(term(format!("b:{word} {next}"), i, i + 1));
+            if let Some(&j) = kept.get(k + 1) {
+                out.push(term(format!("b:{word} {}", analysis.words[j]), i, j));
             }
         }
         if params.subwords && analysis.pieces[i].len() > 1 {
@@ -307,6 +312,17 @@ mod tests {
         // a 2-letter word padded is 4 characters: its 3-grams exist, the whole pad is not repeated
         assert!(t.contains(&"c: la".to_string()));
         assert!(!t.contains(&"c: la ".to_string()));
+    }
+
+    #[test]
+    fn politeness_formulas_make_no_terms() {
+        let params = FeatureParams::default();
+        let t: Vec<String> = terms(&analysis(&["distinti", "saluti", "pensione", "grazie", "vecchiaia"]), &params)
+            .into_iter()
+            .map(|t| t.text)
+            .collect();
+        assert!(t.contains(&"b:pensione vecchiaia".to_string()));
+        assert!(!t.iter().any(|t| t.contains("saluti") || t.contains("grazie")));
     }
 
     #[test]

@@ -99,10 +99,107 @@ pub struct Recommendation {
     pub truncated: bool,
 }
 
-/// A second service is shown when its probability is at least this…
-const SECONDARY_MIN_PROBABILITY: f64 = 0.2;
+/// Words that often join two separate needs in one message (normalised, lowercase).
+const JOINERS: &[&str] = &[
+    "e", "ed", "ma", "pero", "però", "inoltre", "poi", "anche", "oltre", "altra", "altro",
+    "and", "also", "plus",
+];
+
+/// Words that mark a part of the request as a question or a request (normalised).
+const ASKING: &[&str] = &[
+    "come", "posso", "possiamo", "puo", "vorrei", "volevo", "vorremmo", "spetta", "spettano",
+    "diritto", "quando", "chiedo", "chiediamo", "devo", "dobbiamo", "bisogna", "serve", "cosa",
+    "quanto", "quanti", "perche", "aiutatemi", "aiuto", "sapere", "can", "how", "when", "what",
+    "should", "need",
+];
+
+/// One part of a request and whether it asks for something (a question mark or an asking word).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Segment {
+    pub text: String,
+    pub asks: bool,
+}
+
+/// Splits a request into the parts where a second need could be written: sentences, and
+/// clauses joined by words such as "e", "inoltre", "poi". Parts of fewer than three words are
+/// glued to the previous one.
+pub fn segments(text: &str) -> Vec<Segment> {
+    let mut parts: Vec<(Vec<&str>, bool)> = Vec::new();
+    let mut rest = text;
+    while !rest.is_empty() {
+        let end = rest.find(['.', ';', '!', '?', '\n']).map_or(rest.len(), |i| i + 1);
+        let (sentence, tail) = rest.split_at(end);
+        rest = tail;
+        let question = sentence.ends_with('?');
+        let mut current: Vec<&str> = Vec::new();
+        for word in sentence.split_whitespace() {
+            let bare = normalise_word(word);
+            if JOINERS.contains(&bare.as_str()) && current.len() >= 3 {
+                parts.push((std::mem::take(&mut current), question));
+            }
+            current.push(word);
+        }
+        if !current.is_empty() {
+            parts.push((current, question));
+        }
+    }
+    let mut merged: Vec<(Vec<&str>, bool)> = Vec::new();
+    for (words, question) in parts {
+        match merged.last_mut() {
+            Some(last) if words.len() < 3 => {
+                last.0.extend(words);
+                last.1 |= question;
+            }
+            _ => merged.push((words, question)),
+        }
+    }
+    merged
+        .into_iter()
+        .map(|(words, question)| Segment {
+            asks: question || words.iter().any(|w| ASKING.contains(&normalise_word(w).as_str())),
+            text: words.join(" "),
+        })
+        .collect()
+}
+
+fn normalise_word(word: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    word.trim_matches(|c: char| !c.is_alphanumeric())
+        .nfkd()
+        .filter(|c| !unicode_normalization::char::is_combining_mark(*c))
+        .flat_map(char::to_lowercase)
+        .collect()
+}
 
 impl Classifier {
+    /// The strongest other benefit that some part of the request asks about on its own.
+    fn secondary_need(&self, text: &str, primary: usize, threshold: f64) -> Option<Candidate> {
+        let parts = segments(text);
+        if parts.len() < 2 {
+            return None;
+        }
+        let mut best: Option<(usize, f64)> = None;
+        // only parts that ask for something: a benefit mentioned as background is not a need
+        for part in parts.iter().filter(|p| p.asks) {
+            let Ok(scores) = self.score(&part.text) else { continue };
+            let top = scores.ranking()[0];
+            let p = scores.probabilities[top];
+            if top != primary
+                && self.labels()[top] != OUT_OF_SCOPE
+                && !scores.is_unknown()
+                && p >= threshold
+                && best.is_none_or(|(_, bp)| p > bp)
+            {
+                best = Some((top, p));
+            }
+        }
+        best.map(|(i, p)| Candidate {
+            service: self.labels()[i].clone(),
+            name: self.catalog().get(&self.labels()[i]).map(|s| s.name.clone()).unwrap_or_default(),
+            confidence: p,
+        })
+    }
+
     /// Scores a request and builds its recommendation.
     pub fn recommend(&self, text: &str, options: &RecommendOptions) -> Result<Recommendation> {
         options.validate()?;
@@ -134,15 +231,13 @@ impl Classifier {
         let threshold = options.threshold.unwrap_or(self.calibration().threshold);
         let confidence = scores.probabilities[best];
         let abstained = scores.is_unknown() || confidence < threshold;
-        let second = ranking.get(1).copied();
-        let secondary = second
-            .filter(|&i| {
-                !abstained
-                    && self.labels()[i] != OUT_OF_SCOPE
-                    && self.labels()[best] != OUT_OF_SCOPE
-                    && scores.probabilities[i] >= SECONDARY_MIN_PROBABILITY
-            })
-            .map(candidate);
+        // A second need: a part of the request that asks something and that, read on its own,
+        // the model would answer confidently (at or above the threshold) with another benefit.
+        let secondary = if abstained || self.labels()[best] == OUT_OF_SCOPE {
+            None
+        } else {
+            self.secondary_need(text, best, threshold)
+        };
         let explanation = self
             .explain(scores, best, options.max_explanation)
             .into_iter()
@@ -182,5 +277,22 @@ impl Classifier {
             answer,
             truncated: scores.truncated,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn segments_split_sentences_and_joined_clauses() {
+        let parts = segments("Ho perso il lavoro a marzo e ho due bambini piccoli. Cosa mi spetta?");
+        let texts: Vec<&str> = parts.iter().map(|p| p.text.as_str()).collect();
+        assert_eq!(texts, ["Ho perso il lavoro a marzo", "e ho due bambini piccoli.", "Cosa mi spetta?"]);
+        assert_eq!(parts.iter().map(|p| p.asks).collect::<Vec<_>>(), [false, false, true]);
+        // a joiner right at the start does not make an empty part; short parts are glued
+        assert_eq!(segments("e poi basta").len(), 1);
+        assert_eq!(segments("cassa integrazione e naspi").len(), 1);
+        assert!(segments("quando arriva la pensione").iter().all(|p| p.asks));
     }
 }

@@ -21,7 +21,8 @@ const LONG_REQUEST_WORDS: usize = 40;
 
 /// Markers of formal letters and of questions about procedure (normalised: lowercase, no accents).
 const DETAIL_MARKERS: &[&str] = &[
-    "spett",
+    "spett.le",
+    "spettabile",
     "sottoscritt",
     "con la presente",
     "distinti saluti",

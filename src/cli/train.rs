@@ -52,16 +52,19 @@ impl TrainObserver for Progress {
 /// Training settings shared by `train` and `evaluate --cv`.
 #[derive(clap::Args)]
 pub struct Settings {
-    /// L2 regularisation of the logistic regression [default: 1.0].
+    /// L2 regularisation of the logistic regression [default: 0.1].
     #[arg(long)]
     alpha: Option<f64>,
-    /// Width of the feature vectors [default: 4096].
+    /// Width of the feature vectors [default: 8192].
     #[arg(long)]
     max_features: Option<usize>,
     /// Precision that answered requests should reach; sets the abstention threshold
     /// [default: 0.95].
     #[arg(long)]
     target_precision: Option<f64>,
+    /// Most L-BFGS iterations of each regression fit [default: 40].
+    #[arg(long)]
+    max_iterations: Option<u64>,
 }
 
 impl Settings {
@@ -73,6 +76,9 @@ impl Settings {
         }
         if let Some(width) = self.max_features {
             params = params.max_features(width);
+        }
+        if let Some(iterations) = self.max_iterations {
+            params.max_iterations = iterations;
         }
         if let Some(precision) = self.target_precision {
             params = params.target_precision(precision);

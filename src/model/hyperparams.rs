@@ -13,13 +13,13 @@ pub struct ClassifierParams {
     pub tokenizer: TokenizerParams,
     pub features: FeatureParams,
     /// L2 penalty of the logistic regression. linfa's loss is a sum over requests, so the same
-    /// alpha regularises less as the data grows; defaults to `1.0`.
+    /// alpha regularises less as the data grows; defaults to `0.1`.
     pub alpha: f64,
-    /// L-BFGS iterations at most; defaults to `150`.
+    /// L-BFGS iterations at most; defaults to `40` (more changes little: see the README).
     pub max_iterations: u64,
     /// Stop when the gradient norm is below this; defaults to `1e-3`.
     pub gradient_tolerance: f64,
-    /// Folds of the cross-validation that fits the calibration and the threshold; defaults to `5`.
+    /// Folds of the cross-validation that fits the calibration and the threshold; defaults to `3`.
     pub calibration_folds: usize,
     /// Precision that answered requests should reach; the abstention threshold is chosen from
     /// cross-validation to reach it; defaults to `0.95`.
@@ -33,10 +33,10 @@ impl Default for ClassifierParams {
         ClassifierParams {
             tokenizer: TokenizerParams::default(),
             features: FeatureParams::default(),
-            alpha: 1.0,
-            max_iterations: 150,
+            alpha: 0.1,
+            max_iterations: 40,
             gradient_tolerance: 1e-3,
-            calibration_folds: 5,
+            calibration_folds: 3,
             target_precision: 0.95,
             seed: 2020,
         }
@@ -44,19 +44,19 @@ impl Default for ClassifierParams {
 }
 
 impl ClassifierParams {
-    /// Sets the L2 penalty; defaults to `1.0`.
+    /// Sets the L2 penalty; defaults to `0.1`.
     pub fn alpha(mut self, alpha: f64) -> Self {
         self.alpha = alpha;
         self
     }
 
-    /// Sets the width of the feature vectors; defaults to `4096`.
+    /// Sets the width of the feature vectors; defaults to `8192`.
     pub fn max_features(mut self, width: usize) -> Self {
         self.features.max_features = width;
         self
     }
 
-    /// Sets the number of calibration folds; defaults to `5`.
+    /// Sets the number of calibration folds; defaults to `3`.
     pub fn calibration_folds(mut self, folds: usize) -> Self {
         self.calibration_folds = folds;
         self

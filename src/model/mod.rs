@@ -379,10 +379,12 @@ impl Classifier {
             let mean = row.iter().map(|&v| v as f64).sum::<f64>() / n;
             let contribution = value * (row[label] as f64 - mean) / self.calibration.temperature;
             let share = contribution / occurrences[&col] as f64;
-            let words = term.first_word..=term.last_word;
-            let per = share / words.clone().count() as f64;
-            for i in words {
-                per_word[i] += per;
+            // a word pair counts for both its words (not for formulas skipped between them)
+            if term.first_word == term.last_word {
+                per_word[term.first_word] += share;
+            } else {
+                per_word[term.first_word] += share / 2.0;
+                per_word[term.last_word] += share / 2.0;
             }
         }
         let mut by_word: HashMap<&str, f64> = HashMap::new();

@@ -1,0 +1,140 @@
+//! Recommendation quality of the shipped model beyond accuracy: two needs in one message,
+//! robustness to how people write, and well-formed probabilities for any input.
+
+use std::path::Path;
+use std::sync::LazyLock;
+
+use proptest::prelude::*;
+use serde::Deserialize;
+use sportello::data::load_examples;
+use sportello::{Classifier, RecommendOptions};
+
+static MODEL: LazyLock<Classifier> = LazyLock::new(|| Classifier::load(&root().join("models")).unwrap());
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+#[derive(Deserialize)]
+struct MultiLabelled {
+    text: String,
+    labels: Vec<String>,
+}
+
+fn read_multi(name: &str) -> Vec<MultiLabelled> {
+    std::fs::read_to_string(root().join("tests/data").join(name))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+/// Requests with two needs get both (main + secondary) most of the time; requests that mention
+/// a second topic only as background rarely get a secondary. Figures in the README.
+#[test]
+fn two_needs_are_recognised_and_background_is_not() {
+    let options = RecommendOptions::default();
+    let multi = read_multi("multi_intent.jsonl");
+    let (mut both, mut shown, mut right) = (0, 0, 0);
+    for r in &multi {
+        let rec = MODEL.recommend(&r.text, &options).unwrap();
+        if let Some(s) = &rec.secondary {
+            shown += 1;
+            if r.labels.contains(&s.service) {
+                right += 1;
+                if r.labels.contains(&rec.service) && s.service != rec.service {
+                    both += 1;
+                }
+            }
+        }
+    }
+    let control = read_multi("single_intent_control.jsonl");
+    let false_secondary = control
+        .iter()
+        .filter(|r| MODEL.recommend(&r.text, &options).unwrap().secondary.is_some())
+        .count();
+    eprintln!(
+        "two needs: both found {both}/{}, secondary precision {right}/{shown}; background: {false_secondary}/{} got a secondary",
+        multi.len(),
+        control.len()
+    );
+    assert!(both as f64 >= 0.55 * multi.len() as f64);
+    assert!(right as f64 >= 0.85 * shown as f64);
+    assert!(false_secondary as f64 <= 0.25 * control.len() as f64);
+}
+
+fn strip_accents(text: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    text.nfkd()
+        .filter(|c| !unicode_normalization::char::is_combining_mark(*c))
+        .collect()
+}
+
+/// Wrapping a request in a formal letter, or writing it without accents, does not change the
+/// recommendation, and confidence does not collapse.
+#[test]
+fn recommendation_survives_letters_and_missing_accents() {
+    let labels = MODEL.labels().to_vec();
+    let test = load_examples(&root().join("data/test.jsonl"), &labels).unwrap();
+    let options = RecommendOptions::default();
+    let (mut same_letter, mut same_plain, mut drop) = (0, 0, 0.0);
+    for e in &test {
+        let base = MODEL.recommend(&e.text, &options).unwrap();
+        let letter = format!(
+            "Spett.le INPS,\ncon la presente desidero sottoporre alla Vostra attenzione quanto segue.\n{}\nRingrazio anticipatamente per la cortese risposta.\nDistinti saluti",
+            e.text
+        );
+        let wrapped = MODEL.recommend(&letter, &options).unwrap();
+        same_letter += (wrapped.service == base.service) as usize;
+        drop += (base.confidence - wrapped.confidence).max(0.0);
+        let plain = MODEL.recommend(&strip_accents(&e.text), &options).unwrap();
+        same_plain += (plain.service == base.service) as usize;
+    }
+    let n = test.len() as f64;
+    eprintln!(
+        "letter wrap: {same_letter}/{} unchanged, mean confidence drop {:.3}; accents removed: {same_plain}/{} unchanged",
+        test.len(),
+        drop / n,
+        test.len()
+    );
+    assert!(same_letter as f64 >= 0.95 * n);
+    assert!(drop / n <= 0.05);
+    assert!(same_plain as f64 >= 0.99 * n);
+}
+
+/// Requests that are not about INPS benefits do not get a confident benefit label.
+#[test]
+fn out_of_scope_and_gibberish_are_not_given_a_benefit() {
+    let options = RecommendOptions::default();
+    for text in [
+        "asdkjh qwpoei zmxnc",
+        "ciao come va?",
+        "chi vince il campionato quest'anno secondo te",
+        "ricetta della carbonara con la panna o senza",
+        "devo rinnovare la patente scaduta, a chi mi rivolgo?",
+        "mi è arrivato un SMS che dice di cliccare un link per sbloccare il conto",
+    ] {
+        let rec = MODEL.recommend(text, &options).unwrap();
+        assert!(
+            rec.service == "fuori_ambito" || rec.abstained,
+            "{text}: {} at {:.2}",
+            rec.service,
+            rec.confidence
+        );
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    /// For any string, the probabilities are finite, between 0 and 1, and sum to 1.
+    #[test]
+    fn probabilities_are_well_formed_for_any_text(text in any::<String>()) {
+        let scores = MODEL.score(&text).unwrap();
+        let sum: f64 = scores.probabilities.iter().sum();
+        prop_assert!(scores.probabilities.iter().all(|p| p.is_finite() && (0.0..=1.0).contains(p)));
+        prop_assert!((sum - 1.0).abs() < 1e-9, "sum {}", sum);
+        let rec = MODEL.recommend(&text, &RecommendOptions::default()).unwrap();
+        prop_assert!(rec.confidence.is_finite());
+    }
+}
