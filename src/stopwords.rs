@@ -27,12 +27,12 @@ const STOPWORDS: &[&str] = &[
 /// lean towards the out-of-scope service, whose examples include greetings and thanks; so they
 /// are left out of the features altogether.
 const FORMULAS: &[&str] = &[
-    "anticipatamente", "attenzione", "attesa", "best", "buonasera", "buongiorno", "cara", "cari",
-    "caro", "cordiale", "cordiali", "cordialmente", "cortese", "cortesemente", "dear", "desidero",
-    "distinti", "distintamente", "egregi", "egregio", "fede", "gentile", "gentili",
+    "anticipatamente", "attenzione", "attesa", "best", "buonasera", "buongiorno", "cara",
+    "cari", "caro", "cordiale", "cordiali", "cordialmente", "cortese", "cortesemente", "dear",
+    "desidero", "distintamente", "distinti", "egregi", "egregio", "fede", "gentile", "gentili",
     "gentilissima", "gentilissimi", "gentilissimo", "grata", "grato", "grazie", "hello", "hi",
-    "kind", "kindly", "ossequi", "porgo", "pregiatissimi", "regards", "ringrazia", "ringraziamo",
-    "ringraziando", "ringrazio", "riguardi", "riscontro", "salve", "saluti", "saluto",
+    "kind", "kindly", "ossequi", "porgo", "pregiatissimi", "regards", "riguardi", "ringrazia",
+    "ringraziamo", "ringraziando", "ringrazio", "riscontro", "saluti", "saluto", "salve",
     "sincerely", "sottoporre", "spett", "spettabile", "thank", "thanks", "vostra", "vostro",
 ];
 
