@@ -8,6 +8,7 @@ See bench/README.md for what is measured and the caveats.
 
 import argparse
 import datetime
+import hashlib
 import json
 import os
 import platform
@@ -507,6 +508,8 @@ def machine(args):
     try:
         sp = subprocess.run([args.sportello, "--version"], capture_output=True, text=True)
         versions["sportello"] = sp.stdout.strip()
+        with open(args.sportello, "rb") as f:
+            versions["sportello_sha256"] = hashlib.sha256(f.read()).hexdigest()
     except OSError:
         pass
     try:

@@ -29,9 +29,12 @@ fi
 # 2. sportello, optimised (CARGO_TARGET_DIR unset so the binary lands in target/release).
 echo "peers.sh: building sportello (release)" >&2
 env -u CARGO_TARGET_DIR cargo build --release --locked --quiet
+# Benchmark a private copy: someone else's `cargo build` must not swap the binary mid-run.
+mkdir -p "$ROOT/bench/work"
+cp "$ROOT/target/release/sportello" "$ROOT/bench/work/sportello"
 
 # 3. The peers fit on one thread each: pin the BLAS/OpenMP pools. (sportello uses both cores
 #    in training and batch classification; see the README.)
 export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
 export PYTHONHASHSEED=0
-exec "$PY" "$ROOT/bench/peers.py" --sportello "$ROOT/target/release/sportello" "$@"
+exec "$PY" "$ROOT/bench/peers.py" --sportello "$ROOT/bench/work/sportello" "$@"

@@ -27,6 +27,7 @@ pub mod eval;
 pub mod features;
 pub mod model;
 pub mod recommend;
+pub mod report;
 pub mod redact;
 pub mod stopwords;
 pub mod style;

@@ -1272,4 +1272,12 @@ fn find_phones(text: &str) -> Vec<Span> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn scratch() {
+        for t in std::fs::read_to_string("/tmp/rd/scratch.txt").unwrap().split("\n---\n") {
+            let r = redact(t);
+            println!("IN : {t}\nOUT: {}\n    {:?}\n", r.text, r.found);
+        }
+    }
 }

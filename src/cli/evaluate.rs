@@ -2,6 +2,8 @@
 
 use std::path::PathBuf;
 
+use anyhow::Context;
+
 use sportello::{Catalog, Classifier};
 
 use super::exit;
@@ -29,6 +31,31 @@ pub struct Args {
     /// Print JSON.
     #[arg(long)]
     json: bool,
+    /// Also write a self-contained HTML report (report.html) into this folder.
+    #[arg(long, value_name = "DIR")]
+    report: Option<PathBuf>,
+}
+
+/// Writes `DIR/report.html` for an evaluation of `examples` (texts shown redacted).
+fn write_report(
+    dir: &std::path::Path,
+    title: &str,
+    evaluation: &sportello::eval::Evaluation,
+    examples: &[sportello::data::Example],
+) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let text_of_line = |line: usize| {
+        examples
+            .iter()
+            .find(|e| e.line == line)
+            .map(|e| sportello::redact::redact(&e.text).text)
+            .unwrap_or_default()
+    };
+    let page = sportello::report::html(title, evaluation, &text_of_line, 40);
+    let path = dir.join("report.html");
+    std::fs::write(&path, page).with_context(|| format!("writing {}", path.display()))?;
+    eprintln!("sportello: report written to {}", path.display());
+    Ok(())
 }
 
 pub fn run(args: Args) -> anyhow::Result<u8> {
@@ -53,6 +80,10 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     let classifier = Classifier::load(&args.model)?;
     let examples = sportello::data::load_examples(&args.data, classifier.labels())?;
     let evaluation = sportello::eval::evaluate(&classifier, &examples, args.threshold)?;
+    if let Some(dir) = &args.report {
+        let title = format!("sportello: evaluation on {}", args.data.display());
+        write_report(dir, &title, &evaluation, &examples)?;
+    }
     output::print_evaluation(&evaluation, args.json)?;
     Ok(exit::OK)
 }
