@@ -38,17 +38,39 @@ pub fn duplicate_key(text: &str) -> String {
 
 /// Reads a labelled file and checks every line: valid JSON, a non-empty `text`, a `label` among
 /// `labels`, no request twice. All problems are reported at once, each with its line number.
+/// Files ending in `.csv` are read as CSV with a header naming the `text` and `label` columns;
+/// anything else as JSON Lines.
 pub fn load_examples(path: &Path, labels: &[String]) -> Result<Vec<Example>> {
-    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-    read_examples(std::io::BufReader::new(file), path, labels)
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    examples_from_bytes(&bytes, path, labels)
 }
 
-/// As [`load_examples`], from any reader (`path` names it in messages).
+/// As [`load_examples`], from the file's bytes already read (`path` names it in messages and
+/// tells the format by its extension).
+pub fn examples_from_bytes(bytes: &[u8], path: &Path, labels: &[String]) -> Result<Vec<Example>> {
+    let scanned = if is_csv(path) {
+        scan_csv(bytes, path, labels)?
+    } else {
+        scan(bytes, path, labels)?
+    };
+    check_scan(scanned, path)
+}
+
+/// As [`load_examples`] for JSON Lines from any reader (`path` names it in messages).
 pub fn read_examples(reader: impl BufRead, path: &Path, labels: &[String]) -> Result<Vec<Example>> {
+    check_scan(scan(reader, path, labels)?, path)
+}
+
+fn is_csv(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv"))
+}
+
+/// Turns line problems, duplicates and conflicts into one error listing them all.
+fn check_scan(scanned: Scan, path: &Path) -> Result<Vec<Example>> {
     let Scan {
         examples,
         mut problems,
-    } = scan(reader, path, labels)?;
+    } = scanned;
     let mut seen: HashMap<String, (usize, &str)> = HashMap::new();
     for e in &examples {
         let key = duplicate_key(&e.text);
@@ -102,6 +124,53 @@ pub struct Scan {
     pub problems: Vec<(usize, String)>,
 }
 
+/// Reads a CSV file with a header row naming the `text` and `label` columns (others ignored).
+pub fn scan_csv(bytes: &[u8], path: &Path, labels: &[String]) -> Result<Scan> {
+    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(bytes);
+    let headers = reader.headers().map_err(|e| Error::Data {
+        path: PathBuf::from(path),
+        line: 1,
+        message: format!("cannot read the CSV header: {e}"),
+    })?;
+    let column = |name: &str| headers.iter().position(|h| h.trim() == name);
+    let (Some(text_col), Some(label_col)) = (column("text"), column("label")) else {
+        return Err(Error::Data {
+            path: PathBuf::from(path),
+            line: 1,
+            message: "the CSV header must name a `text` and a `label` column".into(),
+        });
+    };
+    let mut out = Scan::default();
+    for record in reader.byte_records() {
+        let record = match record {
+            Ok(r) => r,
+            Err(e) => {
+                let line = e.position().map_or(0, |p| p.line() as usize);
+                out.problems.push((line, format!("not valid CSV: {e}")));
+                continue;
+            }
+        };
+        let line = record.position().map_or(0, |p| p.line() as usize);
+        let field = |i: usize| record.get(i).map(|b| std::str::from_utf8(b).map(str::to_string));
+        let (text, label) = match (field(text_col), field(label_col)) {
+            (Some(Ok(t)), Some(Ok(l))) => (t, l),
+            (Some(Err(_)), _) | (_, Some(Err(_))) => {
+                out.problems.push((line, "not valid UTF-8".into()));
+                continue;
+            }
+            _ => {
+                out.problems.push((line, "missing `text` or `label` field".into()));
+                continue;
+            }
+        };
+        match check_fields(text, label, labels) {
+            Ok((text, label)) => out.examples.push(Example { text, label, line }),
+            Err(message) => out.problems.push((line, message)),
+        }
+    }
+    Ok(out)
+}
+
 /// Reads every line it can; lines that are not valid examples become problems, not errors.
 pub fn scan(reader: impl BufRead, path: &Path, labels: &[String]) -> Result<Scan> {
     let mut out = Scan::default();
@@ -136,14 +205,23 @@ fn parse_line(line: &str, labels: &[String]) -> std::result::Result<(String, Str
         Some(_) => return Err("`text` must be a string".into()),
         None => return Err("missing `text`".into()),
     };
-    if crate::text::is_blank(&text) {
-        return Err("empty `text`".into());
-    }
     let label = match raw.label {
         Some(serde_json::Value::String(s)) => s,
         Some(_) => return Err("`label` must be a string".into()),
         None => return Err("missing `label`".into()),
     };
+    check_fields(text, label, labels)
+}
+
+/// Checks a text and its label, whatever the file format.
+fn check_fields(
+    text: String,
+    label: String,
+    labels: &[String],
+) -> std::result::Result<(String, String), String> {
+    if crate::text::is_blank(&text) {
+        return Err("empty `text`".into());
+    }
     if !labels.contains(&label) {
         return Err(format!(
             "unknown label `{label}` (expected one of: {})",
@@ -254,8 +332,12 @@ fn similar_pairs(a: &[Vec<u64>], b: &[Vec<u64>], same: bool) -> Vec<(usize, usiz
 /// Checks `path` (and its overlap with `against`, if given).
 pub fn check_files(path: &Path, against: Option<&Path>, labels: &[String]) -> Result<DataReport> {
     let open = |p: &Path| -> Result<Scan> {
-        let file = std::fs::File::open(p).map_err(|e| Error::io(p, e))?;
-        scan(std::io::BufReader::new(file), p, labels)
+        let bytes = std::fs::read(p).map_err(|e| Error::io(p, e))?;
+        if is_csv(p) {
+            scan_csv(&bytes, p, labels)
+        } else {
+            scan(bytes.as_slice(), p, labels)
+        }
     };
     let main = open(path)?;
     let ex = &main.examples;
@@ -353,6 +435,18 @@ mod tests {
         assert!(err.contains("line 5: duplicate of line 1"), "{err}");
         assert!(err.contains("line 6: same text as line 1"), "{err}");
         assert!(err.contains("line 7: missing `text`"), "{err}");
+    }
+
+    #[test]
+    fn reads_csv_with_a_header() {
+        let csv = "id,text,label\n1,\"ho perso il lavoro, e ora?\",naspi\n2,la pensione,pensione\n3,ciao,bonus\n";
+        let err = examples_from_bytes(csv.as_bytes(), Path::new("d.csv"), &labels()).unwrap_err();
+        assert!(err.to_string().contains("line 4: unknown label `bonus`"), "{err}");
+        let ok = examples_from_bytes(&csv.as_bytes()[..csv.len() - 13], Path::new("d.csv"), &labels()).unwrap();
+        assert_eq!(ok[0].text, "ho perso il lavoro, e ora?");
+        assert_eq!(ok[1].line, 3);
+        let no_header = examples_from_bytes(b"a,b\n", Path::new("d.csv"), &labels()).unwrap_err();
+        assert!(no_header.to_string().contains("header"));
     }
 
     #[test]

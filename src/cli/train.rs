@@ -95,7 +95,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     let labels = catalog.labels();
     let bytes =
         std::fs::read(&args.data).with_context(|| format!("reading {}", args.data.display()))?;
-    let examples = sportello::data::read_examples(bytes.as_slice(), &args.data, &labels)?;
+    let examples = sportello::data::examples_from_bytes(&bytes, &args.data, &labels)?;
     let counts = sportello::data::label_counts(&examples, &labels);
     let (min, max) = (
         counts.iter().copied().min().unwrap_or(0),

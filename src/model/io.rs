@@ -215,3 +215,67 @@ fn write_synced(path: &Path, bytes: &[u8]) -> Result<()> {
     file.sync_all().map_err(|e| Error::io(path, e))?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::Example;
+    use crate::model::Quiet;
+
+    fn mini_model() -> Classifier {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
+        let catalog = Catalog::load(&root.join("mini_services.toml")).unwrap();
+        let examples: Vec<Example> =
+            crate::data::load_examples(&root.join("mini_train.jsonl"), &catalog.labels()).unwrap();
+        Classifier::fit(&examples, &catalog, &ClassifierParams::default(), "test".into(), &Quiet).unwrap()
+    }
+
+    #[test]
+    fn save_load_roundtrip_predicts_the_same() {
+        let model = mini_model();
+        let dir = tempfile::tempdir().unwrap();
+        model.save(dir.path()).unwrap();
+        let loaded = Classifier::load(dir.path()).unwrap();
+        for text in ["ho perso il lavoro", "la pensione di mia madre", "ciao"] {
+            assert_eq!(
+                model.score(text).unwrap().probabilities,
+                loaded.score(text).unwrap().probabilities
+            );
+        }
+    }
+
+    #[test]
+    fn a_failed_write_leaves_the_old_files_and_no_temporaries() {
+        let model = mini_model();
+        let dir = tempfile::tempdir().unwrap();
+        model.save(dir.path()).unwrap();
+        let before: Vec<Vec<u8>> = [MANIFEST_FILE, MODEL_FILE, TOKENIZER_FILE]
+            .iter()
+            .map(|f| std::fs::read(dir.path().join(f)).unwrap())
+            .collect();
+        // a folder where the model's temporary file would go makes its creation fail, after the
+        // tokenizer's temporary file was written
+        let blocker = dir.path().join(format!(".{MODEL_FILE}.tmp-{}", std::process::id()));
+        std::fs::create_dir(&blocker).unwrap();
+        assert!(model.save(dir.path()).is_err());
+        std::fs::remove_dir(&blocker).unwrap();
+        let after: Vec<Vec<u8>> = [MANIFEST_FILE, MODEL_FILE, TOKENIZER_FILE]
+            .iter()
+            .map(|f| std::fs::read(dir.path().join(f)).unwrap())
+            .collect();
+        assert_eq!(before, after);
+        let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .filter(|n| n.to_string_lossy().contains(".tmp-"))
+            .collect();
+        assert!(leftovers.is_empty(), "{leftovers:?}");
+        Classifier::load(dir.path()).unwrap();
+    }
+
+    #[test]
+    fn classifier_is_send_and_sync() {
+        fn check<T: Send + Sync>() {}
+        check::<Classifier>();
+    }
+}

@@ -257,3 +257,15 @@ fn very_long_requests_are_truncated_not_refused() {
     assert_eq!(json["truncated"], true);
     assert_eq!(json["service"], "naspi");
 }
+
+#[test]
+fn a_catalogue_with_other_services_is_refused() {
+    let output = sportello()
+        .args(["classify", "--catalog"])
+        .arg(fixture("mini_services.toml"))
+        .arg("quando arriva la pensione")
+        .output()
+        .unwrap();
+    let stderr = clear_error(&output);
+    assert!(stderr.contains("trained on"), "{stderr}");
+}

@@ -177,3 +177,30 @@ fn bad_settings_are_rejected() {
         clear_error(&output);
     }
 }
+
+#[test]
+fn ctrl_c_stops_training_and_keeps_the_previous_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("model");
+    train_mini(&out);
+    let before = folder_bytes(&out);
+    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin!("sportello"))
+        .current_dir(root())
+        .args(["train", "--out"])
+        .arg(&out)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(400));
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains("interrupted"), "{stderr}");
+    assert_eq!(folder_bytes(&out), before);
+}
