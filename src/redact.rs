@@ -272,17 +272,31 @@ fn find_strong(text: &str) -> Vec<Span> {
         }
     }
     for m in EMAIL.find_iter(text) {
-        let (local, domain) = m.as_str().split_once('@').unwrap_or(("", ""));
-        let tld = domain.rsplit('.').next().unwrap_or("");
-        if local.chars().any(char::is_alphanumeric)
-            && tld.chars().count() >= 2
-            && tld.chars().all(char::is_alphabetic)
-            && !glued_right(text, m.end())
+        if let Some(end) = email_end(m.as_str()).map(|len| m.start() + len)
+            && !glued_right(text, end)
         {
-            spans.push(Span::new(m.start(), m.end(), Kind::Email));
+            spans.push(Span::new(m.start(), end, Kind::Email));
         }
     }
     spans
+}
+
+/// Length of the e-mail address at the start of an [`EMAIL`] match: up to its last label made
+/// of two letters or more (the top-level domain), so that "x@pec.it.IT60…" ends after "it".
+fn email_end(candidate: &str) -> Option<usize> {
+    let at = candidate.find('@')?;
+    if !candidate[..at].chars().any(char::is_alphanumeric) {
+        return None;
+    }
+    let mut end = None;
+    let mut offset = at + 1;
+    for (i, label) in candidate[at + 1..].split('.').enumerate() {
+        if i > 0 && label.chars().count() >= 2 && label.chars().all(char::is_alphabetic) {
+            end = Some(offset + label.len());
+        }
+        offset += label.len() + 1;
+    }
+    end
 }
 
 /// Letters that replace the digits 0–9 in an omocodic codice fiscale.
@@ -645,6 +659,11 @@ static PHONE_CUES: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
     .collect()
 });
 
+/// Words announcing a VAT number.
+const VAT_CUES: &[&str] = &["iva", "piva", "vat"];
+/// "n.", "numero"…: with "domanda", a practice number.
+const NUMBER_WORDS: &[&str] = &["n", "nr", "num", "numero", "no"];
+
 /// Looks at the (up to) four words before `pos`, nearest first.
 fn cue_before(text: &str, pos: usize) -> Option<Cue> {
     let mut words: Vec<(usize, usize)> = Vec::with_capacity(4);
@@ -673,9 +692,7 @@ fn cue_before(text: &str, pos: usize) -> Option<Cue> {
         }
     }
     let lowered: Vec<String> = words.iter().map(|&(s, e)| lower_word(&text[s..e])).collect();
-    let has_number_word = lowered
-        .iter()
-        .any(|w| matches!(w.as_str(), "n" | "nr" | "num" | "numero" | "no"));
+    let has_number_word = lowered.iter().any(|w| NUMBER_WORDS.contains(&w.as_str()));
     for (k, w) in lowered.iter().enumerate() {
         let w = w.as_str();
         if PHONE_CUES.contains(w) {
@@ -684,7 +701,7 @@ fn cue_before(text: &str, pos: usize) -> Option<Cue> {
         if NEGATIVE_CUES.contains(w) {
             return Some(Cue::Negative);
         }
-        if matches!(w, "iva" | "piva" | "vat") {
+        if VAT_CUES.contains(&w) {
             return Some(Cue::Vat);
         }
         if w == "domanda" && has_number_word {
@@ -778,6 +795,11 @@ static NAME_STOP: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
         "consulente", "medico", "avvocato", "oggetto", "richiesta", "sollecito", "ricorso",
         "naspi", "dis", "coll", "isee", "rdc", "adi", "cig", "cigo", "cigs", "fis", "cud", "cu",
         "modello", "allegato", "allegati", "nessuno", "niente", "tutto", "ok",
+        // Titles.
+        "sig", "sigg", "sigra", "signor", "signore", "signora", "signorina", "dott", "dottor",
+        "dottore", "dottoressa", "dr", "avv", "avvocato", "prof", "professore", "professoressa",
+        "ing", "ingegnere", "rag", "ragioniere", "geom", "geometra", "mr", "mrs", "ms", "egr",
+        "gent", "gentilissimo", "spett.le", "spettle",
         // Calendar.
         "gennaio", "febbraio", "marzo", "aprile", "maggio", "giugno", "luglio", "agosto",
         "settembre", "ottobre", "novembre", "dicembre", "lunedì", "martedì", "mercoledì",
@@ -802,6 +824,16 @@ enum WordClass {
     Stop,
 }
 
+/// Words that end a name (lowercase). Cue words too: the name stage must not hide them from the
+/// number stages before it.
+fn is_name_stop(lower: &str) -> bool {
+    NAME_STOP.contains(lower)
+        || NEGATIVE_CUES.contains(lower)
+        || PHONE_CUES.contains(lower)
+        || NUMBER_WORDS.contains(&lower)
+        || VAT_CUES.contains(&lower)
+}
+
 fn classify_word(word: &str, next: Option<char>) -> WordClass {
     let lower = lower_word(word);
     let first = word.chars().next().unwrap_or(' ');
@@ -810,7 +842,11 @@ fn classify_word(word: &str, next: Option<char>) -> WordClass {
     {
         return WordClass::Pending;
     }
-    if NAME_STOP.contains(lower.as_str()) {
+    if is_name_stop(&lower) {
+        return WordClass::Stop;
+    }
+    // "Rossi-Bianchi" yes, "Mario-protocollo" no.
+    if lower.contains(['-', '\'']) && lower.split(['-', '\'']).any(is_name_stop) {
         return WordClass::Stop;
     }
     if first.is_uppercase() {
@@ -1085,7 +1121,7 @@ fn date_like(text: &str, groups: &[(usize, usize)]) -> bool {
                 && (y.len() == 2 || y.len() == 4))
                 || (y.len() <= 2 && m.len() <= 2 && d.len() == 4)
         }
-        [m, y] => m.len() <= 2 && is_year(y),
+        [m, y] => m.len() <= 4 && is_year(y),
         _ => false,
     }
 }
@@ -1216,10 +1252,11 @@ fn find_phones(text: &str) -> Vec<Span> {
             continue;
         };
         // Glued to letters on the left ("X054 2811 …", the groups of a mistyped IBAN or some
-        // other code): none of it is a phone. After the decimal point of an amount ("1,5 …"),
-        // the first chunk is not.
+        // other code): none of it is a phone ("+" and "(" are boundaries themselves). After the
+        // decimal point of an amount ("1,5 …"), the first chunk is not.
         let before = char_before(text, m.start());
-        if before.is_some_and(is_word_char) {
+        if before.is_some_and(is_word_char) && m.as_str().starts_with(|c: char| c.is_ascii_digit())
+        {
             continue;
         }
         let decimal_before = matches!(before, Some(',' | '.'))
@@ -1274,3 +1311,726 @@ fn find_phones(text: &str) -> Vec<Span> {
     spans
 }
 
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use Kind::*;
+
+    /// (sentence, kinds found in order, personal data that must be gone)
+    type Positive = (&'static str, &'static [Kind], &'static [&'static str]);
+
+    fn check_positives(kind: Kind, cases: &[Positive]) {
+        assert!(cases.len() >= 15, "{kind:?}: only {} positive cases", cases.len());
+        for &(text, kinds, gone) in cases {
+            assert!(kinds.contains(&kind), "{text}: case lists no {kind:?}");
+            let r = redact(text);
+            assert_eq!(r.found, kinds, "{text}\n→ {}", r.text);
+            for datum in gone {
+                assert!(!r.text.contains(datum), "{text}\n→ {} still has {datum}", r.text);
+            }
+            for k in kinds {
+                assert!(r.text.contains(k.placeholder()), "{text}\n→ {}", r.text);
+            }
+            assert_eq!(redact(&r.text).text, r.text, "not idempotent: {text}");
+        }
+    }
+
+    fn check_negatives(kind: Kind, cases: &[&str]) {
+        assert!(cases.len() >= 15, "{kind:?}: only {} negative cases", cases.len());
+        for &text in cases {
+            let r = redact(text);
+            assert_eq!(r.text, text, "{kind:?} negative changed");
+            assert!(r.found.is_empty(), "{text}: {:?}", r.found);
+        }
+    }
+
+    // ---- helpers computing fake, valid identifiers ----
+
+    fn cf_with_check(first15: &str) -> String {
+        let upper = first15.to_ascii_uppercase();
+        let check = codice_fiscale_check(upper.as_bytes()).expect("ASCII letters and digits");
+        format!("{upper}{}", check as char)
+    }
+
+    fn iban_with_check(country: &str, bban: &str) -> String {
+        let probe = format!("{country}00{bban}").to_ascii_uppercase();
+        let rotated: Vec<u8> = probe.bytes().skip(4).chain(probe.bytes().take(4)).collect();
+        let mut rest: u32 = 0;
+        for c in rotated {
+            rest = match c {
+                b'0'..=b'9' => (rest * 10 + u32::from(c - b'0')) % 97,
+                _ => (rest * 100 + u32::from(c - b'A') + 10) % 97,
+            };
+        }
+        format!("{}{:02}{}", country, 98 - rest, bban.to_ascii_uppercase())
+    }
+
+    fn spaced(iban: &str) -> String {
+        iban.as_bytes()
+            .chunks(4)
+            .map(|c| std::str::from_utf8(c).unwrap())
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    #[test]
+    fn fake_data_used_in_the_tables_is_valid() {
+        for cf in [
+            "RSSMRA80A01H501U", "VRDGPP65C12F205I", "BNCLRA72M45H501H", "DLCNMR58T62A662N",
+            "RSSMRA80A01H5LMX", "RSSMRAUPALMHRQTI", "FRRLCU90E15L219A", "SPSNNA85S55F839S",
+            "CSTFNC77H20D612C", "GLLMRC01B28G273W", "MRNSFN69P41C351O", "RCCPLA48L10A944N",
+            "PRSLSN93D51H703F", "TRNGNN55A01Z404W", "BRNCHR83R63E506S", "CLMDNL70M12L736Z",
+            "ZNNLCA99T70B354Q",
+        ] {
+            assert!(codice_fiscale_valid(cf.as_bytes()), "{cf}");
+            assert_eq!(cf_with_check(&cf[..15]), cf);
+        }
+        for cf in ["RSSMRA80A01H501X", "VRDGPP65C12F205A", "RSSMRA80Z01H501U", "RSSMRA80A01H501"] {
+            assert!(!codice_fiscale_valid(cf.as_bytes()), "{cf}");
+        }
+        for iban in [
+            "IT60X0542811101000000123456", "GB82WEST12345698765432", "DE89370400440532013000",
+            "FR1420041010050500013M02606", "ES9121000418450200051332", "NL91ABNA0417164300",
+            "BE68539007547034", "CH9300762011623852957", "AT611904300234573201",
+            "IT66A0306909606100000012345", "IT48Z0200802435000104428964",
+            "SM75X0606709800000060123456", "PT50000201231234567890154",
+            "MT84MALT011000012345MTLCAST001S", "NO9386011117947", "PL61109010140000071219812874",
+            "IE29AIBK93115212345678", "LU280019400644750000", "DK5000400440116243",
+        ] {
+            assert!(iban_mod97(iban.as_bytes()), "{iban}");
+            assert_eq!(iban_with_check(&iban[..2], &iban[4..]), iban);
+        }
+        for iban in ["IT61X0542811101000000123456", "GB82WEST12345698765433"] {
+            assert!(!iban_mod97(iban.as_bytes()), "{iban}");
+        }
+        for piva in [
+            "12345678903", "01234567897", "07732140566", "02456781232", "10123456781",
+            "03456789019", "06001234563", "09876543217", "11223344554", "05312400129",
+            "02678912342", "01567812340", "08881234093", "04848484848", "02123456788",
+        ] {
+            assert!(partita_iva_valid(piva.as_bytes()), "{piva}");
+        }
+        for piva in ["12345678901", "00000000000", "0123456789", "1234567890a"] {
+            assert!(!partita_iva_valid(piva.as_bytes()), "{piva}");
+        }
+    }
+
+    // ---- codice fiscale ----
+
+    #[test]
+    fn codice_fiscale_table() {
+        check_positives(
+            CodiceFiscale,
+            &[
+                ("Il mio codice fiscale è RSSMRA80A01H501U, potete verificare la NASpI?", &[CodiceFiscale], &["RSSMRA80A01H501U"]),
+                ("Allego il documento, C.F.: VRDGPP65C12F205I.", &[CodiceFiscale], &["VRDGPP65C12F205I"]),
+                ("codice fiscale bnclra72m45h501h, la domanda naspi l'ho fatta a marzo", &[CodiceFiscale], &["bnclra72m45h501h"]),
+                ("Richiedente CF:DLCNMR58T62A662N, pratica di assegno unico", &[CodiceFiscale], &["DLCNMR58T62A662N"]),
+                ("Il codice fiscale di mio figlio è RSSMRA80A01H5LMX perché c'era un caso di omocodia.", &[CodiceFiscale], &["RSSMRA80A01H5LMX"]),
+                ("Vi scrivo per conto di mia madre (FRRLCU90E15L219A) che non riceve la pensione.", &[CodiceFiscale], &["FRRLCU90E15L219A"]),
+                ("codice fiscale SpsNna85S55F839s scritto male sul modulo ma è questo", &[CodiceFiscale], &["SpsNna85S55F839s"]),
+                ("IL MIO CODICE FISCALE È CSTFNC77H20D612C E NON RIESCO AD ACCEDERE", &[CodiceFiscale], &["CSTFNC77H20D612C"]),
+                ("Mio CF GLLMRC01B28G273W, quello di mia moglie MRNSFN69P41C351O.", &[CodiceFiscale, CodiceFiscale], &["GLLMRC01B28G273W", "MRNSFN69P41C351O"]),
+                ("Dati del richiedente:\nRCCPLA48L10A944N\nResidente a Bologna", &[CodiceFiscale], &["RCCPLA48L10A944N"]),
+                ("Il codice fiscale n. PRSLSN93D51H703F risulta già registrato.", &[CodiceFiscale], &["PRSLSN93D51H703F"]),
+                ("Per l'assegno sociale di mio padre «TRNGNN55A01Z404W» serve altro?", &[CodiceFiscale], &["TRNGNN55A01Z404W"]),
+                ("Codice: BRNCHR83R63E506S; domanda di maternità presentata a gennaio.", &[CodiceFiscale], &["BRNCHR83R63E506S"]),
+                ("In caso di omocodia totale il codice diventa RSSMRAUPALMHRQTI, è corretto?", &[CodiceFiscale], &["RSSMRAUPALMHRQTI"]),
+                ("cf ZNNLCA99T70B354Q grazie mille per la risposta", &[CodiceFiscale], &["ZNNLCA99T70B354Q"]),
+                ("Il cedolino intestato a CLMDNL70M12L736Z non è arrivato.", &[CodiceFiscale], &["CLMDNL70M12L736Z"]),
+            ],
+        );
+        check_negatives(
+            CodiceFiscale,
+            &[
+                "Il mio codice fiscale è RSSMRA80A01H501X, ma il sistema dice che è errato.",
+                "Ho scritto solo RSSMRA80A01H501 perché l'ultima lettera non si legge.",
+                "Il codice VRDGPP65C12F205A viene rifiutato dal portale.",
+                "Il modello SR41 del mese di aprile non è stato trasmesso.",
+                "Non trovo il codice fiscale nel fascicolo previdenziale.",
+                "RICHIESTA URGENTE DISOCCUPAZIONE AGRICOLA ANNO PRECEDENTE",
+                "Il codice della prestazione è ABCDEF12G34H567I secondo la lettera.",
+                "La sigla CIGO e la sigla CIGS indicano due casse integrazioni diverse.",
+                "Mi avete mandato la comunicazione precipitevolissimevolmente sbagliata.",
+                "Il mio username è MARIOROSSI1980XY ma non entra.",
+                "Codice attività ATECO 47.11.40, ditta individuale.",
+                "Ho ricevuto un SMS con il codice OTP 123456 ma è scaduto.",
+                "Il PIN dispositivo non funziona più dopo l'aggiornamento.",
+                "Vorrei sapere se la RDCARDFAMIGLIAXX va rinnovata.",
+                "Sul cedolino c'è scritto TRATTENUTAIRPEF2 senza spiegazioni.",
+                "Il codice RSSMRA80Z01H501U ha il mese sbagliato.",
+            ],
+        );
+    }
+
+    // ---- partita IVA ----
+
+    #[test]
+    fn partita_iva_table() {
+        check_positives(
+            PartitaIva,
+            &[
+                ("Sono titolare di ditta individuale, P.IVA 12345678903, e chiedo l'indennità.", &[PartitaIva], &["12345678903"]),
+                ("La mia partita iva n. 01234567897 è stata chiusa a dicembre.", &[PartitaIva], &["01234567897"]),
+                ("VAT number IT07732140566, freelance translator registered in Italy.", &[PartitaIva], &["07732140566"]),
+                ("Partita IVA IT 02456781232 regime forfettario.", &[PartitaIva], &["02456781232"]),
+                ("P. IVA: 10123456781 – gestione separata, chiedo l'ISCRO.", &[PartitaIva], &["10123456781"]),
+                ("La mia partita IVA (03456789019) risulta ancora aperta.", &[PartitaIva], &["03456789019"]),
+                ("p.iva 06001234563 aperta nel 2019 come artigiano", &[PartitaIva], &["06001234563"]),
+                ("Lavoro con partita iva 09876543217 come commerciante.", &[PartitaIva], &["09876543217"]),
+                ("Partita IVA: 11223344554.", &[PartitaIva], &["11223344554"]),
+                ("codice fiscale/partita IVA 05312400129 della mia impresa", &[PartitaIva], &["05312400129"]),
+                ("PARTITA IVA 02678912342 CONTRIBUTI ARTIGIANI NON PAGATI", &[PartitaIva], &["02678912342"]),
+                ("Forfettario con P.IVA 01567812340 dal 2021, ho diritto alla maternità?", &[PartitaIva], &["01567812340"]),
+                ("Due attività: P.IVA 08881234093 e P.IVA 04848484848.", &[PartitaIva, PartitaIva], &["08881234093", "04848484848"]),
+                ("Fatturo con la 02123456788 da anni e vorrei la pensione.", &[PartitaIva], &["02123456788"]),
+                ("piva it12345678903 iscritta alla gestione commercianti", &[PartitaIva], &["12345678903"]),
+                ("P.IVA:01234567897, contributi IVS da rateizzare", &[PartitaIva], &["01234567897"]),
+            ],
+        );
+        check_negatives(
+            PartitaIva,
+            &[
+                "La mia P.IVA 12345678901 non viene accettata dal portale.",
+                "La pratica n. 12345678903 è in istruttoria da tre mesi.",
+                "Numero di protocollo 01234567897 del mese scorso.",
+                "Ticket 10123456781 aperto al contact center, nessuna risposta.",
+                "Il codice 1234567890 non compare nel cassetto previdenziale.",
+                "Il riferimento 123456789012 è quello della raccomandata.",
+                "Domanda n. 03456789019 respinta senza motivazione.",
+                "Il numero INPS.12345678903 è quello della comunicazione.",
+                "Ho la matricola 09876543217 ma non so cosa sia.",
+                "Non ho ancora aperto la partita IVA, ho solo un contratto.",
+                "La P.IVA 00000000000 compare per errore nel modulo.",
+                "La fattura 11223344554 è stata pagata in ritardo.",
+                "Il codice pratica 05312400129 non corrisponde.",
+                "P.IVA 0123456789 (mi manca una cifra, la controllo).",
+                "Importo di 12.345.678,90 euro mai ricevuto dall'azienda.",
+                "Nel 2023 ho fatturato 45.000 euro con la partita IVA.",
+            ],
+        );
+    }
+
+    // ---- IBAN ----
+
+    #[test]
+    fn iban_table() {
+        check_positives(
+            Iban,
+            &[
+                ("Il mio IBAN è IT60X0542811101000000123456, accreditate lì la NASpI.", &[Iban], &["IT60X0542811101000000123456"]),
+                ("IBAN IT60 X054 2811 1010 0000 0123 456 GRAZIE", &[Iban], &["X054 2811", "0123 456"]),
+                ("Conto in Inghilterra: GB82 WEST 1234 5698 7654 32, posso ricevere la pensione?", &[Iban], &["GB82", "5698 7654"]),
+                ("Ho un conto tedesco DE89370400440532013000 per l'assegno.", &[Iban], &["DE89370400440532013000"]),
+                ("Vivo in Francia, IBAN FR14 2004 1010 0505 0001 3M02 606.", &[Iban], &["FR14", "3M02 606"]),
+                ("iban es9121000418450200051332 (conto spagnolo)", &[Iban], &["es9121000418450200051332"]),
+                ("Nuovo conto: NL91ABNA0417164300. Vi prego di aggiornarlo.", &[Iban], &["NL91ABNA0417164300"]),
+                ("BE68 5390 0754 7034 è il conto belga di mia figlia", &[Iban], &["BE68 5390", "7034"]),
+                ("Pensione svizzera su CH9300762011623852957?", &[Iban], &["CH9300762011623852957"]),
+                ("IBAN austriaco AT61 1904 3002 3457 3201 per il rimborso", &[Iban], &["AT61 1904", "3457 3201"]),
+                ("IBAN: IT 66 A 03069 09606 100000012345 intestato a me", &[Iban], &["03069 09606", "100000012345"]),
+                ("Ho cambiato banca, il nuovo è IT48Z0200802435000104428964 dal mese di maggio.", &[Iban], &["IT48Z0200802435000104428964"]),
+                ("Conto a San Marino SM75X0606709800000060123456, va bene?", &[Iban], &["SM75X0606709800000060123456"]),
+                ("pt50 0002 0123 1234 5678 9015 4 è il mio conto portoghese", &[Iban], &["pt50", "9015 4"]),
+                ("Malta: MT84MALT011000012345MTLCAST001S.", &[Iban], &["MT84MALT011000012345MTLCAST001S"]),
+                ("Due conti: NO9386011117947 e PL61109010140000071219812874.", &[Iban, Iban], &["NO9386011117947", "PL61109010140000071219812874"]),
+                ("IBAN IE29-AIBK-9311-5212-3456-78 per l'accredito", &[Iban], &["AIBK-9311"]),
+            ],
+        );
+        check_negatives(
+            Iban,
+            &[
+                "Il mio IBAN IT61X0542811101000000123456 viene rifiutato, cosa faccio?",
+                "IBAN IT60 X054 2811 1010 0000 0123 457 (forse ho sbagliato una cifra)",
+                "Non ho ancora comunicato l'IBAN per l'accredito dell'assegno.",
+                "Il conto GB82WEST1234569876543 non è valido secondo la banca.",
+                "Il codice XX60X0542811101000000123456 compare nella lettera.",
+                "Il modello SR41 2023 0001 è stato inviato dal datore.",
+                "IT60 non è un codice completo, manca il resto.",
+                "Ho cambiato IBAN a gennaio 2024 e la NASpI non arriva.",
+                "Il mio IBAN lo trovate nel modulo SR163 allegato.",
+                "Coordinate: ABI 03069 CAB 09606, banca Intesa.",
+                "DE89 3704 0044 0532 0130 01 è sbagliato di una cifra.",
+                "Il conto BE68 5390 0754 7035 risulta chiuso.",
+                "IBAN: IT60-X054-2811 (il resto non lo ricordo).",
+                "DE 2024 ha cambiato sede l'ufficio di zona?",
+                "Italia e Spagna hanno accordi sulla pensione?",
+                "Ho ricevuto il bonifico con causale AT 2024 RATA 12 ARRETRATI.",
+            ],
+        );
+    }
+
+    // ---- e-mail ----
+
+    #[test]
+    fn email_table() {
+        check_positives(
+            Email,
+            &[
+                ("Rispondetemi a nome.cognome@pec.it per favore.", &[Email], &["nome.cognome@pec.it"]),
+                ("La mia PEC è x@legalmail.it.", &[Email], &["x@legalmail.it"]),
+                ("scrivetemi su mario.rossi@gmail.com che non ho la pec", &[Email], &["mario.rossi@gmail.com"]),
+                ("EMAIL: MARIO.ROSSI@LIBERO.IT", &[Email], &["MARIO.ROSSI@LIBERO.IT"]),
+                ("Contatto: anna_bianchi85@yahoo.it, disponibile la mattina.", &[Email], &["anna_bianchi85@yahoo.it"]),
+                ("Il mio commercialista (l.verdi@studio-verdi.it) ha inviato la domanda.", &[Email], &["l.verdi@studio-verdi.it"]),
+                ("Per favore aggiornate l'indirizzo <info+naspi@example.org>.", &[Email], &["info+naspi@example.org"]),
+                ("La PEC ditta.rossi@pec.ditta-rossi.it non riceve le vostre notifiche.", &[Email], &["ditta.rossi@pec.ditta-rossi.it"]),
+                ("mail f.esposito@hotmail.com", &[Email], &["f.esposito@hotmail.com"]),
+                ("Ho scritto da luca-rossi@tiscali.it ma nessuno risponde.", &[Email], &["luca-rossi@tiscali.it"]),
+                ("Inviate a: maria.d.amico@outlook.it;", &[Email], &["maria.d.amico@outlook.it"]),
+                ("email: josé.garcía@correo.es (sono spagnolo, lavoro in Italia)", &[Email], &["josé.garcía@correo.es"]),
+                ("Due indirizzi: a.b@c.de e pippo@poste.it.", &[Email, Email], &["a.b@c.de", "pippo@poste.it"]),
+                ("Rispondete alla mia PEC giuseppe.verdi@postacert.it grazie", &[Email], &["giuseppe.verdi@postacert.it"]),
+                ("(email: anna@virgilio.it)", &[Email], &["anna@virgilio.it"]),
+                ("Recapito email\nsara.neri@icloud.com\nGrazie", &[Email], &["sara.neri@icloud.com"]),
+            ],
+        );
+        check_negatives(
+            Email,
+            &[
+                "Ho scritto a @INPS_it su Twitter ma nessuno risponde.",
+                "La mia email è mario punto rossi chiocciola gmail punto com.",
+                "L'email di conferma non è mai arrivata.",
+                "La PEC è stata inviata all'indirizzo indicato sul sito.",
+                "Il mio nome utente è mario.rossi ma la password non va.",
+                "Ho trovato tutto su www.inps.it nella sezione prestazioni.",
+                "Ho scritto a nome@dominio ma è tornata indietro.",
+                "L'indirizzo a@b.c è quello che mi hanno dato, sembra sbagliato.",
+                "Scrivere all'indirizzo @ indicato nella lettera?",
+                "Il modulo dice mail@ e poi niente.",
+                "La comunicazione via PEC ha valore legale?",
+                "Posso usare la mail del patronato per la domanda?",
+                "Il prezzo era 3@5 euro al chilo, ma non c'entra.",
+                "La casella x@y.123 non esiste.",
+                "Ho inviato una e-mail il mese scorso senza risposta.",
+                "Serve lo SPID o basta la posta elettronica certificata?",
+            ],
+        );
+    }
+
+    // ---- phone numbers ----
+
+    #[test]
+    fn telefono_table() {
+        check_positives(
+            Telefono,
+            &[
+                ("Potete richiamarmi al 333 123 4567?", &[Telefono], &["333 123 4567"]),
+                ("cell. 333-1234567, sono disponibile dopo le 17.", &[Telefono], &["333-1234567"]),
+                ("Il numero dell'ufficio è 06.1234.5678.", &[Telefono], &["06.1234.5678"]),
+                ("Mio recapito: +39 347 12 34 567", &[Telefono], &["347 12 34 567"]),
+                ("Chiamatemi allo 0039 02 12345678 in orario d'ufficio.", &[Telefono], &["02 12345678"]),
+                ("tel.3331234567", &[Telefono], &["3331234567"]),
+                ("Il mio cellulare è 3471234567, rispondo sempre.", &[Telefono], &["3471234567"]),
+                ("Numero fisso 0812345678, chiedete di Anna.", &[Telefono], &["0812345678"]),
+                ("Recapito telefonico (+39) 320 987 6543.", &[Telefono], &["320 987 6543"]),
+                ("TEL 0612345678 OPPURE 3209876543", &[Telefono, Telefono], &["0612345678", "3209876543"]),
+                ("Contattatemi al +393201234567 su WhatsApp.", &[Telefono], &["3201234567"]),
+                ("Il numero di casa è (06) 1234567.", &[Telefono], &["1234567"]),
+                ("telefono 011/5551234 dalle 9 alle 13", &[Telefono], &["5551234"]),
+                ("Sono raggiungibile al 389 555 12 34 tutti i giorni.", &[Telefono], &["555 12 34"]),
+                ("Fax 02-87654321 dello studio.", &[Telefono], &["87654321"]),
+                ("Vivo in Germania, telefono +49 30 1234567 per ricontattarmi.", &[Telefono], &["1234567"]),
+                ("Per ogni chiarimento 0039 333 1234567.", &[Telefono], &["333 1234567"]),
+            ],
+        );
+        check_negatives(
+            Telefono,
+            &[
+                "Ho ricevuto 1.200 euro invece di 1.500 euro.",
+                "L'importo è di € 600 al mese per sei mesi.",
+                "Mi hanno accreditato 1.234,56 euro il mese scorso.",
+                "Sono stato licenziato il 03/05/2021 e ho fatto domanda subito.",
+                "La lettera è datata 03.05.2021 e il termine era 3-5-2021.",
+                "Nel 2021 e nel 2022 ho lavorato solo sei mesi.",
+                "Chiedo i permessi della legge 104, ai sensi della legge 104/1992.",
+                "Congedo straordinario ex d.lgs 151/2001, art. 42 comma 5.",
+                "Il numero di protocollo è 0612345678, me lo avete dato voi.",
+                "La pratica 3331234567 risulta sospesa.",
+                "Domanda n. 0812345678 presentata tramite patronato.",
+                "Il protocollo INPS.0031.2021.0123456 non è leggibile.",
+                "Ho aperto il ticket 3471234567 senza risposta.",
+                "Ho chiamato il contact center 803 164 e anche lo 06 164 164 da cellulare.",
+                "Orario di apertura 08.30-12.30 dal lunedì al venerdì.",
+                "La scadenza è il 05/2024, poi non si può più fare.",
+                "Ho un ISEE di 18.000 euro e due figli a carico.",
+                "Il CAP è 00184 e il civico è 12.",
+                "Il cedolino di 03 05 2021 non è mai arrivato.",
+            ],
+        );
+    }
+
+    // ---- dates of birth ----
+
+    #[test]
+    fn data_nascita_table() {
+        check_positives(
+            DataNascita,
+            &[
+                ("Sono nato il 12/03/1960 e ho 35 anni di contributi.", &[DataNascita], &["12/03/1960"]),
+                ("Mia madre è nata il 3 marzo 1955, può avere l'assegno sociale?", &[DataNascita], &["3 marzo 1955"]),
+                ("Nato a Bari il 3 marzo 1955, chiedo la pensione di vecchiaia.", &[DataNascita], &["3 marzo 1955"]),
+                ("data di nascita: 12-03-1960", &[DataNascita], &["12-03-1960"]),
+                ("Data nascita 01.01.1970 e residenza a Napoli.", &[DataNascita], &["01.01.1970"]),
+                ("Born on 12 March 1960 in London, I worked in Italy for 10 years.", &[DataNascita], &["12 March 1960"]),
+                ("d.n. 12/03/60", &[DataNascita], &["12/03/60"]),
+                ("Mia figlia è nata il 1° giugno 2023 e chiedo il bonus asilo nido.", &[DataNascita], &["1° giugno 2023"]),
+                ("nata a Reggio Calabria (RC) il 15/07/1962", &[DataNascita], &["15/07/1962"]),
+                ("NATO A ROMA IL 12/03/1960 CHIEDE LA PENSIONE", &[DataNascita], &["12/03/1960"]),
+                ("nato/a il 22/11/1985", &[DataNascita], &["22/11/1985"]),
+                ("Nata a Sant'Agata di Militello, il 4 aprile 1971.", &[DataNascita], &["4 aprile 1971"]),
+                ("luogo e data di nascita: Palermo, 30/06/1958", &[DataNascita], &["30/06/1958"]),
+                ("I was born March 12, 1960 and moved to Italy later.", &[DataNascita], &["March 12, 1960"]),
+                ("Il bambino è nato in data 05/09/2024, quando arriva l'assegno unico?", &[DataNascita], &["05/09/2024"]),
+                ("nato a roma il 2 febbraio 1961", &[DataNascita], &["2 febbraio 1961"]),
+                ("Date of birth: 1975-04-23", &[DataNascita], &["1975-04-23"]),
+            ],
+        );
+        check_negatives(
+            DataNascita,
+            &[
+                "Sono stato licenziato il 3 marzo 2024 e ho fatto domanda di NASpI.",
+                "Sono nata nel 1958 e ho lavorato 30 anni.",
+                "La domanda è stata presentata il 12/03/2024.",
+                "Il contratto è scaduto il 31-12-2023.",
+                "Mio figlio è nato a marzo, cosa devo fare per l'assegno unico?",
+                "Dalla nascita di mio figlio non ho più lavorato.",
+                "Il pagamento del 15 gennaio 2024 non è arrivato.",
+                "Sono nato a Bari e licenziato il 3 marzo 2024 dopo vent'anni.",
+                "La data di scadenza era il 30/06/2024.",
+                "Assunto il 01.09.2019, dimesso il 15.02.2024.",
+                "Il bonus nascite è stato pagato a luglio.",
+                "Ho compiuto 67 anni il mese scorso, quando arriva la pensione?",
+                "Il natale scorso, il 25/12/2023, avete chiuso gli uffici.",
+                "Il congedo parentale va chiesto entro il 12° anno di età.",
+                "La visita medica è fissata per il 3 marzo 2025.",
+                "Dal 1 gennaio 2024 cambia l'importo dell'assegno.",
+            ],
+        );
+    }
+
+    // ---- people's names ----
+
+    #[test]
+    fn persona_table() {
+        check_positives(
+            Persona,
+            &[
+                ("Buongiorno, mi chiamo Mario Rossi e vorrei sapere della NASpI.", &[Persona], &["Mario", "Rossi"]),
+                ("Il sottoscritto Mario Rossi, nato a Bari, chiede la pensione.", &[Persona], &["Mario", "Rossi"]),
+                ("La sottoscritta Anna Maria De Luca, residente a Napoli, chiede l'assegno.", &[Persona], &["Anna", "Maria", "De Luca"]),
+                ("io sottoscritto Giuseppe Verdi chiede il rimborso", &[Persona], &["Giuseppe", "Verdi"]),
+                ("Il/la sottoscritto/a Lucia Ferrari dichiara quanto segue.", &[Persona], &["Lucia", "Ferrari"]),
+                ("Il mio nome è Francesca Esposito e lavoro come colf.", &[Persona], &["Francesca", "Esposito"]),
+                ("My name is John Smith and I worked in Italy.", &[Persona], &["John", "Smith"]),
+                ("Gentile Sig.ra Bianchi, le scrivo per la pratica.", &[Persona], &["Bianchi"]),
+                ("Ho parlato con il Dott. Colombo del patronato.", &[Persona], &["Colombo"]),
+                ("Distinti saluti\nGiuseppe Verdi", &[Persona], &["Giuseppe", "Verdi"]),
+                ("Attendo una risposta. Cordiali saluti, Maria D'Amico", &[Persona], &["Maria", "D'Amico"]),
+                ("Vorrei sapere quando arriva il pagamento.\nGrazie\nMARIO ROSSI", &[Persona], &["MARIO", "ROSSI"]),
+                ("IL SOTTOSCRITTO MARIO ROSSI NATO A ROMA CHIEDE LA DISOCCUPAZIONE", &[Persona], &["MARIO", "ROSSI"]),
+                ("ciao mi chiamo luca bianchi e ho perso il lavoro", &[Persona], &["luca", "bianchi"]),
+                ("In fede\nElena Russo", &[Persona], &["Elena", "Russo"]),
+                ("Sono la Signora Gallo, vedova, e chiedo la reversibilità.", &[Persona], &["Gallo"]),
+                ("Nome e cognome: Paolo Greco", &[Persona], &["Paolo", "Greco"]),
+                ("Il sottoscritto Sig. Marco Bruno chiede informazioni.", &[Persona], &["Marco", "Bruno"]),
+            ],
+        );
+        check_negatives(
+            Persona,
+            &[
+                "Il sottoscritto, licenziato il 3 marzo 2024, chiede la NASpI.",
+                "Buongiorno, Vorrei sapere se l'INPS di Roma paga ad agosto.",
+                "La sottoscritta chiede di conoscere lo stato della pratica.",
+                "Distinti saluti.",
+                "Grazie mille per la disponibilità.",
+                "Grazie INPS",
+                "Cordiali saluti\nUfficio Personale",
+                "Grazie, Buona giornata a tutti.",
+                "Saluti da Roma e grazie ancora.",
+                "Mi chiamo, per così dire, disoccupato da due anni.",
+                "Il sottoscritto dipendente della ditta chiede la cassa integrazione.",
+                "Spett.le INPS, il sottoscritto rappresenta quanto segue. Distinti saluti.",
+                "Gentile Signora, la domanda è stata inoltrata.",
+                "In Italia la NASpI spetta a chi perde il lavoro.",
+                "Roma, Milano e Napoli hanno sedi INPS aperte il sabato?",
+                "Ho letto su Facebook che l'Assegno Unico aumenta.",
+                "Vi ringrazio anticipatamente.\nIn attesa di riscontro",
+            ],
+        );
+    }
+
+    // ---- placement, order, robustness ----
+
+    #[test]
+    fn found_is_in_order_of_appearance() {
+        let r = redact(
+            "Il sottoscritto Mario Rossi, nato il 12/03/1960, C.F. RSSMRA80A01H501U, \
+             tel. 3331234567, email mario.rossi@pec.it, IBAN IT60X0542811101000000123456, \
+             P.IVA 12345678903.",
+        );
+        assert_eq!(
+            r.found,
+            [Persona, DataNascita, CodiceFiscale, Telefono, Email, Iban, PartitaIva]
+        );
+        assert_eq!(
+            r.text,
+            "Il sottoscritto [PERSONA], nato il [DATA_NASCITA], C.F. [CODICE_FISCALE], \
+             tel. [TELEFONO], email [EMAIL], IBAN [IBAN], P.IVA [PARTITA_IVA]."
+        );
+    }
+
+    #[test]
+    fn placeholders_and_serde_names() {
+        let kinds = [CodiceFiscale, PartitaIva, Iban, Email, Telefono, DataNascita, Persona];
+        let names: Vec<String> = kinds
+            .iter()
+            .map(|k| serde_json::to_string(k).unwrap())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "\"codice_fiscale\"", "\"partita_iva\"", "\"iban\"", "\"email\"", "\"telefono\"",
+                "\"data_nascita\"", "\"persona\""
+            ]
+        );
+        let placeholders: Vec<&str> = kinds.iter().map(|k| k.placeholder()).collect();
+        assert_eq!(
+            placeholders,
+            [
+                "[CODICE_FISCALE]", "[PARTITA_IVA]", "[IBAN]", "[EMAIL]", "[TELEFONO]",
+                "[DATA_NASCITA]", "[PERSONA]"
+            ]
+        );
+    }
+
+    #[test]
+    fn placeholders_are_never_glued() {
+        let r = redact("tel.3331234567;cf:RSSMRA80A01H501U/mail:a.b@pec.it");
+        assert_eq!(r.text, "tel.[TELEFONO];cf:[CODICE_FISCALE]/mail:[EMAIL]");
+        // Two items separated only by a space each get their own placeholder.
+        let r = redact("RSSMRA80A01H501U VRDGPP65C12F205I");
+        assert_eq!(r.text, "[CODICE_FISCALE] [CODICE_FISCALE]");
+        assert_eq!(r.found.len(), 2);
+    }
+
+    #[test]
+    fn control_characters_and_odd_unicode() {
+        let r = redact("\0RSSMRA80A01H501U\0 tel\u{0}3331234567 \u{FEFF}ok 𝔘𝔫𝔦𝔠𝔬𝔡𝔢 İstanbul");
+        assert_eq!(r.found, [CodiceFiscale, Telefono]);
+        assert!(!r.text.contains("RSSMRA80A01H501U") && !r.text.contains("3331234567"));
+        // Letters right next to the data: not split apart.
+        assert!(redact("àRSSMRA80A01H501U").found.is_empty());
+        assert!(redact("RSSMRA80A01H501Uè").found.is_empty());
+        for text in ["", " ", "\n\n", "[PERSONA]", "@", "+", "(+39)", "Sig.", "Grazie\n", "nato il"] {
+            let r = redact(text);
+            assert_eq!(r.text, text);
+            assert!(r.found.is_empty());
+        }
+    }
+
+    #[test]
+    fn huge_inputs_are_fast() {
+        let started = std::time::Instant::now();
+        let inputs = [
+            "3331234567 ".repeat(100_000),
+            "1 ".repeat(500_000),
+            "a".repeat(1 << 20),
+            "Grazie Mario Rossi ".repeat(55_000),
+            "IT60 ".repeat(200_000),
+            "x@".repeat(500_000),
+            "nato il ".repeat(130_000),
+            "Sig. ".repeat(200_000),
+            ".".repeat(1 << 20),
+            format!("{}RSSMRA80A01H501U", "\n".repeat(1 << 20)),
+            "il sottoscritto Mario De De De De ".repeat(30_000),
+            "0".repeat(1 << 20),
+            "€ 1.200,00 / ".repeat(80_000),
+        ];
+        let founds: Vec<usize> = inputs.iter().map(|input| redact(input).found.len()).collect();
+        assert_eq!(founds[0], 100_000);
+        assert_eq!(founds[7], 0, "titles alone are no names");
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(20),
+            "too slow: {:?}",
+            started.elapsed()
+        );
+    }
+
+    // ---- property tests ----
+
+    const WORDS: &[&str] = &[
+        "buongiorno", "vorrei", "sapere", "quando", "arriva", "la", "NASpI", "il", "mio",
+        "codice", "fiscale", "è", "Grazie", "per", "domanda", "di", "pensione", "assegno",
+        "unico", "ho", "perso", "lavoro", "mese", "scorso", "Cordiali", "saluti", "conto",
+        "corrente", "IBAN", "accredito", "INPS", "pratica", "ancora", "in", "attesa", "CF",
+        "cf:", "codice:", "(", ")", ",", ".", "\n", "Roma", "Milano", "madre", "figlio",
+    ];
+
+    fn sentence(max: usize) -> impl Strategy<Value = String> {
+        prop::collection::vec(prop::sample::select(WORDS), 0..max).prop_map(|w| w.join(" "))
+    }
+
+    /// Random valid codice fiscale: random letters, date and place, random omocodia
+    /// substitutions, computed check character, random case.
+    fn codice_fiscale() -> impl Strategy<Value = String> {
+        (
+            "[A-Z]{6}",
+            0u32..100,
+            0usize..12,
+            prop_oneof![1u32..=31, 41u32..=71],
+            "[A-Z]",
+            0u32..1000,
+            prop::bits::u8::masked(0x7f),
+            prop::collection::vec(any::<bool>(), 16),
+        )
+            .prop_map(|(letters, year, month, day, place, town, omocodia, case)| {
+                let mut cf: Vec<u8> = format!(
+                    "{letters}{year:02}{}{day:02}{place}{town:03}",
+                    CF_MONTHS[month] as char
+                )
+                .into_bytes();
+                for (bit, pos) in [6, 7, 9, 10, 12, 13, 14].into_iter().enumerate() {
+                    if omocodia & (1 << bit) != 0 {
+                        cf[pos] = OMOCODIA[usize::from(cf[pos] - b'0')];
+                    }
+                }
+                let cf = cf_with_check(std::str::from_utf8(&cf).unwrap());
+                cf.chars()
+                    .zip(case)
+                    .map(|(c, lower)| if lower { c.to_ascii_lowercase() } else { c })
+                    .collect()
+            })
+    }
+
+    const IBAN_FORMATS: &[(&str, usize)] = &[
+        ("IT", 27), ("SM", 27), ("DE", 22), ("GB", 22), ("FR", 27), ("ES", 24), ("NL", 18),
+        ("BE", 16), ("CH", 21), ("AT", 20), ("PT", 25), ("MT", 31), ("NO", 15), ("PL", 28),
+        ("IE", 22), ("LU", 20), ("DK", 18), ("GR", 27), ("RO", 24), ("HR", 21), ("LC", 32),
+        ("RU", 33), ("BR", 29), ("SA", 24), ("TR", 26),
+    ];
+
+    /// Random valid IBAN: country and length from the registry, random alphanumeric BBAN,
+    /// computed check digits; compact or in groups of four, upper or lower case.
+    fn iban() -> impl Strategy<Value = (String, String)> {
+        (
+            prop::sample::select(IBAN_FORMATS),
+            prop::collection::vec(
+                prop_oneof![3 => prop::char::range('0', '9'), 1 => prop::char::range('A', 'Z')],
+                30,
+            ),
+            any::<bool>(),
+            any::<bool>(),
+        )
+            .prop_map(|((country, len), chars, grouped, lower)| {
+                let bban: String = chars[..len - 4].iter().collect();
+                let compact = iban_with_check(country, &bban);
+                let mut written = if grouped { spaced(&compact) } else { compact.clone() };
+                if lower {
+                    written = written.to_ascii_lowercase();
+                }
+                (compact, written)
+            })
+    }
+
+    proptest! {
+        #[test]
+        fn valid_codici_fiscali_are_always_caught(
+            before in sentence(12),
+            cf in codice_fiscale(),
+            sep in prop::sample::select(&[" ", ": ", " (", "\n", ", "][..]),
+            after in sentence(12),
+        ) {
+            let text = format!("{before}{sep}{cf} {after}");
+            let r = redact(&text);
+            prop_assert!(r.found.contains(&CodiceFiscale), "{text} → {}", r.text);
+            prop_assert!(!r.text.to_ascii_uppercase().contains(&cf.to_ascii_uppercase()));
+        }
+
+        #[test]
+        fn valid_ibans_are_always_caught(
+            before in sentence(12),
+            (compact, written) in iban(),
+            after in sentence(12),
+        ) {
+            let text = format!("{before} {written} {after}");
+            let r = redact(&text);
+            prop_assert_eq!(r.found.iter().filter(|&&k| k == Iban).count(), 1, "{} → {}", text, r.text);
+            let upper = r.text.to_ascii_uppercase();
+            prop_assert!(!upper.contains(&compact) && !upper.contains(&spaced(&compact)));
+            prop_assert!(!upper.contains(&compact[4..12]), "{} → {}", text, r.text);
+        }
+
+        #[test]
+        fn never_panics_and_is_idempotent(text in any::<String>()) {
+            let once = redact(&text);
+            let twice = redact(&once.text);
+            prop_assert_eq!(&twice.text, &once.text);
+            prop_assert!(twice.found.is_empty());
+        }
+    }
+
+    /// Pieces that exercise every detector and their negative contexts.
+    const PIECES: &[&str] = &[
+        "Il sottoscritto", "mi chiamo", "Mario", "ROSSI", "De", "D'Amico", "luca", "Sig.",
+        "Dott.ssa", "nato", "nata a Bari", "il", "12/03/1960", "3 marzo 1955", "data di nascita:",
+        "3331234567", "333", "123", "4567", "06", "164", "803", "+39", "(+39)", "0039", "02",
+        "12345678", "protocollo", "pratica", "n.", "domanda", "ticket", "INPS.", "tel.", "cell",
+        "IT60", "X054", "2811", "1010", "0000", "0123", "456", "RSSMRA80A01H501U", "IT",
+        "IT60X0542811101000000123456", "12345678903", "P.IVA", "mario.rossi@pec.it", "@", "pec.it",
+        "Distinti saluti", "Grazie", "In fede", "€", "euro", "1.200", "1.234,56", "legge",
+        "104/1992", "[PERSONA]", "[TELEFONO]", "GRAZIE", "C.F.", "chiede", "residente", "e",
+        "0612345678", "a", "Roma", "03/05/2021", "05/2024", "x", "_", "7",
+    ];
+    const GLUE: &[&str] = &[" ", " ", " ", "", "\n", ", ", ".", "-", "/", ":", "\t", "  "];
+
+    fn soup() -> impl Strategy<Value = String> {
+        prop::collection::vec(
+            (prop::sample::select(PIECES), prop::sample::select(GLUE)),
+            0..30,
+        )
+        .prop_map(|parts| parts.into_iter().flat_map(|(p, g)| [p, g]).collect())
+    }
+
+    fn count_placeholders(text: &str) -> usize {
+        [CodiceFiscale, PartitaIva, Iban, Email, Telefono, DataNascita, Persona]
+            .iter()
+            .map(|k| text.matches(k.placeholder()).count())
+            .sum()
+    }
+
+    /// Placeholders with a letter or digit right before or after them.
+    fn glued_placeholders(text: &str) -> usize {
+        [CodiceFiscale, PartitaIva, Iban, Email, Telefono, DataNascita, Persona]
+            .iter()
+            .flat_map(|k| {
+                let p = k.placeholder();
+                text.match_indices(p).filter(move |&(i, _)| {
+                    char_before(text, i).is_some_and(char::is_alphanumeric)
+                        || char_after(text, i + p.len()).is_some_and(char::is_alphanumeric)
+                })
+            })
+            .count()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(100000))]
+
+        #[test]
+        fn mixed_data_is_idempotent_and_accounted_for(text in soup()) {
+            let once = redact(&text);
+            let twice = redact(&once.text);
+            prop_assert_eq!(&twice.text, &once.text, "input: {:?}", text);
+            prop_assert_eq!(
+                count_placeholders(&once.text),
+                count_placeholders(&text) + once.found.len(),
+                "input: {:?} → {:?}", text, once.text
+            );
+            prop_assert!(
+                glued_placeholders(&once.text) <= glued_placeholders(&text),
+                "glued placeholder in {:?}", once.text
+            );
+        }
+    }
+}

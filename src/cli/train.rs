@@ -29,16 +29,29 @@ pub struct Args {
     /// Print the summary as JSON.
     #[arg(long)]
     json: bool,
+    /// Print each training stage and when it started on standard error.
+    #[arg(long, short)]
+    verbose: bool,
 }
 
 /// Shows the training stages on a terminal and relays Ctrl-C.
 struct Progress {
     bar: ProgressBar,
     interrupted: Arc<AtomicBool>,
+    verbose: bool,
+    started: Instant,
 }
 
 impl TrainObserver for Progress {
     fn stage(&self, name: &str, step: usize, steps: usize) {
+        if self.verbose {
+            self.bar.suspend(|| {
+                eprintln!(
+                    "sportello: {:>6.2} s  stage {step}/{steps}: {name}",
+                    self.started.elapsed().as_secs_f64()
+                )
+            });
+        }
         self.bar.set_length(steps as u64);
         self.bar.set_position(step as u64 - 1);
         self.bar.set_message(name.to_string());
@@ -124,6 +137,8 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     let observer = Progress {
         bar,
         interrupted: interrupted.clone(),
+        verbose: args.verbose,
+        started,
     };
     let fitted = Classifier::fit(&examples, &catalog, &params, sha256_hex(&bytes), &observer);
     observer.bar.finish_and_clear();
