@@ -516,7 +516,7 @@ def machine(args):
         from threadpoolctl import threadpool_info
 
         import numpy  # noqa: F401
-        import scipy.sparse  # noqa: F401
+        import scipy.linalg  # noqa: F401
 
         pools = [{k: p.get(k) for k in ("internal_api", "num_threads", "architecture",
                                         "version")} for p in threadpool_info()]
