@@ -27,7 +27,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .collect();
     let texts: Vec<&str> = examples.iter().map(|e| e.text.as_str()).collect();
     let analyzer = TextAnalyzer::train(&texts, TokenizerParams::default())?;
-    let analyses: Vec<_> = texts.iter().map(|t| analyzer.analyze(t)).collect::<Result<_, _>>()?;
+    let analyses: Vec<_> = texts
+        .iter()
+        .map(|t| analyzer.analyze(t))
+        .collect::<Result<_, _>>()?;
     let assignment = stratified_folds(&y, folds, 7);
     for setting in &args[2..] {
         let mut fp = FeatureParams::default();
@@ -60,7 +63,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 .gradient_tolerance(1e-3)
                 .fit(&Dataset::new(space.to_dense(&rows), Array1::from(ty)))?;
             let test: Vec<usize> = (0..y.len()).filter(|&i| assignment[i] == fold).collect();
-            let test_rows: Vec<_> = test.iter().map(|&i| space.transform(&analyses[i])).collect();
+            let test_rows: Vec<_> = test
+                .iter()
+                .map(|&i| space.transform(&analyses[i]))
+                .collect();
             let p = model.predict(&space.to_dense(&test_rows));
             for (k, &i) in test.iter().enumerate() {
                 predicted[i] = p[k];

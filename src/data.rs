@@ -62,7 +62,8 @@ pub fn read_examples(reader: impl BufRead, path: &Path, labels: &[String]) -> Re
 }
 
 fn is_csv(path: &Path) -> bool {
-    path.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv"))
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("csv"))
 }
 
 /// Turns line problems, duplicates and conflicts into one error listing them all.
@@ -151,7 +152,11 @@ pub fn scan_csv(bytes: &[u8], path: &Path, labels: &[String]) -> Result<Scan> {
             }
         };
         let line = record.position().map_or(0, |p| p.line() as usize);
-        let field = |i: usize| record.get(i).map(|b| std::str::from_utf8(b).map(str::to_string));
+        let field = |i: usize| {
+            record
+                .get(i)
+                .map(|b| std::str::from_utf8(b).map(str::to_string))
+        };
         let (text, label) = match (field(text_col), field(label_col)) {
             (Some(Ok(t)), Some(Ok(l))) => (t, l),
             (Some(Err(_)), _) | (_, Some(Err(_))) => {
@@ -159,7 +164,8 @@ pub fn scan_csv(bytes: &[u8], path: &Path, labels: &[String]) -> Result<Scan> {
                 continue;
             }
             _ => {
-                out.problems.push((line, "missing `text` or `label` field".into()));
+                out.problems
+                    .push((line, "missing `text` or `label` field".into()));
                 continue;
             }
         };
@@ -441,8 +447,16 @@ mod tests {
     fn reads_csv_with_a_header() {
         let csv = "id,text,label\n1,\"ho perso il lavoro, e ora?\",naspi\n2,la pensione,pensione\n3,ciao,bonus\n";
         let err = examples_from_bytes(csv.as_bytes(), Path::new("d.csv"), &labels()).unwrap_err();
-        assert!(err.to_string().contains("line 4: unknown label `bonus`"), "{err}");
-        let ok = examples_from_bytes(&csv.as_bytes()[..csv.len() - 13], Path::new("d.csv"), &labels()).unwrap();
+        assert!(
+            err.to_string().contains("line 4: unknown label `bonus`"),
+            "{err}"
+        );
+        let ok = examples_from_bytes(
+            &csv.as_bytes()[..csv.len() - 13],
+            Path::new("d.csv"),
+            &labels(),
+        )
+        .unwrap();
         assert_eq!(ok[0].text, "ho perso il lavoro, e ora?");
         assert_eq!(ok[1].line, 3);
         let no_header = examples_from_bytes(b"a,b\n", Path::new("d.csv"), &labels()).unwrap_err();

@@ -2,7 +2,7 @@
 //!
 //! Each request yields terms of four kinds, each prefixed so they never collide:
 //! `w:` whole words, `b:` pairs of adjacent words, `s:` the tokenizer's subword pieces and
-//! `c:` character n-grams of each word (padded with spaces at both ends, as scikit-learn's
+//! `c:` character 3–4-grams of each word (padded with spaces at both ends, as scikit-learn's
 //! `char_wb`), which keep the model robust to typos and to words it never saw.
 //! Terms seen in fewer than `min_df` training requests are dropped; of the rest, the
 //! `max_features` most associated with some service (χ² statistic) are kept. Values are
@@ -48,7 +48,7 @@ impl Default for FeatureParams {
             word_bigrams: true,
             subwords: true,
             char_ngram_min: 3,
-            char_ngram_max: 5,
+            char_ngram_max: 4,
         }
     }
 }
@@ -98,10 +98,8 @@ pub fn terms(analysis: &Analysis, params: &FeatureParams) -> Vec<Term> {
     for (k, &i) in kept.iter().enumerate() {
         let word = &analysis.words[i];
         out.push(term(format!("w:{word}"), i, i));
-        if params.word_bigrams {
-            if let Some(&j) = kept.get(k + 1) {
-                out.push(term(format!("b:{word} {}", analysis.words[j]), i, j));
-            }
+        if let (true, Some(&j)) = (params.word_bigrams, kept.get(k + 1)) {
+            out.push(term(format!("b:{word} {}", analysis.words[j]), i, j));
         }
         if params.subwords && analysis.pieces[i].len() > 1 {
             for piece in &analysis.pieces[i] {
@@ -187,7 +185,9 @@ impl FeatureSpace {
             .collect();
         // best score first; ties broken by the term itself so the choice is deterministic
         scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
-        let width = params.max_features.min((MAX_DENSE_VALUES / docs.len()).max(1));
+        let width = params
+            .max_features
+            .min((MAX_DENSE_VALUES / docs.len()).max(1));
         scored.truncate(width);
         scored.sort_by(|a, b| a.1.cmp(&b.1));
         let terms: Vec<String> = scored.iter().map(|(_, t, _)| t.clone()).collect();
@@ -323,12 +323,18 @@ mod tests {
     #[test]
     fn politeness_formulas_make_no_terms() {
         let params = FeatureParams::default();
-        let t: Vec<String> = terms(&analysis(&["distinti", "saluti", "pensione", "grazie", "vecchiaia"]), &params)
-            .into_iter()
-            .map(|t| t.text)
-            .collect();
+        let t: Vec<String> = terms(
+            &analysis(&["distinti", "saluti", "pensione", "grazie", "vecchiaia"]),
+            &params,
+        )
+        .into_iter()
+        .map(|t| t.text)
+        .collect();
         assert!(t.contains(&"b:pensione vecchiaia".to_string()));
-        assert!(!t.iter().any(|t| t.contains("saluti") || t.contains("grazie")));
+        assert!(
+            !t.iter()
+                .any(|t| t.contains("saluti") || t.contains("grazie"))
+        );
     }
 
     #[test]

@@ -39,12 +39,10 @@ impl RecommendOptions {
                 self.top_k
             )));
         }
-        if let Some(t) = self.threshold {
-            if !(0.0..=1.0).contains(&t) {
-                return Err(Error::InvalidParam(format!(
-                    "threshold must be between 0 and 1 (got {t})"
-                )));
-            }
+        if let Some(t) = self.threshold.filter(|t| !(0.0..=1.0).contains(t)) {
+            return Err(Error::InvalidParam(format!(
+                "threshold must be between 0 and 1 (got {t})"
+            )));
         }
         Ok(())
     }
@@ -101,16 +99,42 @@ pub struct Recommendation {
 
 /// Words that often join two separate needs in one message (normalised, lowercase).
 const JOINERS: &[&str] = &[
-    "e", "ed", "ma", "pero", "però", "inoltre", "poi", "anche", "oltre", "altra", "altro",
-    "and", "also", "plus",
+    "e", "ed", "ma", "pero", "però", "inoltre", "poi", "anche", "oltre", "altra", "altro", "and",
+    "also", "plus",
 ];
 
 /// Words that mark a part of the request as a question or a request (normalised).
 const ASKING: &[&str] = &[
-    "come", "posso", "possiamo", "puo", "vorrei", "volevo", "vorremmo", "spetta", "spettano",
-    "diritto", "quando", "chiedo", "chiediamo", "devo", "dobbiamo", "bisogna", "serve", "cosa",
-    "quanto", "quanti", "perche", "aiutatemi", "aiuto", "sapere", "can", "how", "when", "what",
-    "should", "need",
+    "come",
+    "posso",
+    "possiamo",
+    "puo",
+    "vorrei",
+    "volevo",
+    "vorremmo",
+    "spetta",
+    "spettano",
+    "diritto",
+    "quando",
+    "chiedo",
+    "chiediamo",
+    "devo",
+    "dobbiamo",
+    "bisogna",
+    "serve",
+    "cosa",
+    "quanto",
+    "quanti",
+    "perche",
+    "aiutatemi",
+    "aiuto",
+    "sapere",
+    "can",
+    "how",
+    "when",
+    "what",
+    "should",
+    "need",
 ];
 
 /// One part of a request and whether it asks for something (a question mark or an asking word).
@@ -127,7 +151,9 @@ pub fn segments(text: &str) -> Vec<Segment> {
     let mut parts: Vec<(Vec<&str>, bool)> = Vec::new();
     let mut rest = text;
     while !rest.is_empty() {
-        let end = rest.find(['.', ';', '!', '?', '\n']).map_or(rest.len(), |i| i + 1);
+        let end = rest
+            .find(['.', ';', '!', '?', '\n'])
+            .map_or(rest.len(), |i| i + 1);
         let (sentence, tail) = rest.split_at(end);
         rest = tail;
         let question = sentence.ends_with('?');
@@ -156,7 +182,10 @@ pub fn segments(text: &str) -> Vec<Segment> {
     merged
         .into_iter()
         .map(|(words, question)| Segment {
-            asks: question || words.iter().any(|w| ASKING.contains(&normalise_word(w).as_str())),
+            asks: question
+                || words
+                    .iter()
+                    .any(|w| ASKING.contains(&normalise_word(w).as_str())),
             text: words.join(" "),
         })
         .collect()
@@ -181,7 +210,9 @@ impl Classifier {
         let mut best: Option<(usize, f64)> = None;
         // only parts that ask for something: a benefit mentioned as background is not a need
         for part in parts.iter().filter(|p| p.asks) {
-            let Ok(scores) = self.score(&part.text) else { continue };
+            let Ok(scores) = self.score(&part.text) else {
+                continue;
+            };
             let top = scores.ranking()[0];
             let p = scores.probabilities[top];
             if top != primary
@@ -195,7 +226,11 @@ impl Classifier {
         }
         best.map(|(i, p)| Candidate {
             service: self.labels()[i].clone(),
-            name: self.catalog().get(&self.labels()[i]).map(|s| s.name.clone()).unwrap_or_default(),
+            name: self
+                .catalog()
+                .get(&self.labels()[i])
+                .map(|s| s.name.clone())
+                .unwrap_or_default(),
             confidence: p,
         })
     }
@@ -286,10 +321,21 @@ mod tests {
 
     #[test]
     fn segments_split_sentences_and_joined_clauses() {
-        let parts = segments("Ho perso il lavoro a marzo e ho due bambini piccoli. Cosa mi spetta?");
+        let parts =
+            segments("Ho perso il lavoro a marzo e ho due bambini piccoli. Cosa mi spetta?");
         let texts: Vec<&str> = parts.iter().map(|p| p.text.as_str()).collect();
-        assert_eq!(texts, ["Ho perso il lavoro a marzo", "e ho due bambini piccoli.", "Cosa mi spetta?"]);
-        assert_eq!(parts.iter().map(|p| p.asks).collect::<Vec<_>>(), [false, false, true]);
+        assert_eq!(
+            texts,
+            [
+                "Ho perso il lavoro a marzo",
+                "e ho due bambini piccoli.",
+                "Cosa mi spetta?"
+            ]
+        );
+        assert_eq!(
+            parts.iter().map(|p| p.asks).collect::<Vec<_>>(),
+            [false, false, true]
+        );
         // a joiner right at the start does not make an empty part; short parts are glued
         assert_eq!(segments("e poi basta").len(), 1);
         assert_eq!(segments("cassa integrazione e naspi").len(), 1);

@@ -22,7 +22,9 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 /// Kinds of personal data, in the order placeholders are documented.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
     CodiceFiscale,
@@ -104,37 +106,38 @@ struct Doc {
 
 impl Doc {
     /// Runs one detector on the current text and writes its placeholders. Overlapping matches
-    /// are resolved leftmost-longest; matches touching an earlier placeholder are dropped.
+    /// are merged into one, of the kind of the leftmost-longest (so that no leftover of a
+    /// discarded match is found on a second pass); matches touching an earlier placeholder are
+    /// dropped.
     fn stage(&mut self, find: fn(&str) -> Vec<Span>) {
         let mut spans = find(&self.text);
         if spans.is_empty() {
             return;
         }
+        spans.retain(|s| {
+            s.start < s.end
+                && self.text.is_char_boundary(s.start)
+                && self.text.is_char_boundary(s.end)
+        });
         spans.sort_by(|a, b| a.start.cmp(&b.start).then(b.end.cmp(&a.end)));
-        self.marks.sort_by_key(|m| m.0);
-        let mut chosen = Vec::with_capacity(spans.len());
-        let mut last_end = 0;
-        let mut mi = 0;
+        let mut merged: Vec<Span> = Vec::with_capacity(spans.len());
         for s in spans {
-            if s.start < last_end
-                || s.start >= s.end
-                || !self.text.is_char_boundary(s.start)
-                || !self.text.is_char_boundary(s.end)
-            {
-                continue;
+            match merged.last_mut() {
+                Some(last) if s.start < last.end => last.end = last.end.max(s.end),
+                _ => merged.push(s),
             }
+        }
+        self.marks.sort_by_key(|m| m.0);
+        let mut mi = 0;
+        merged.retain(|s| {
             while mi < self.marks.len()
                 && self.marks[mi].0 + self.marks[mi].1.placeholder().len() <= s.start
             {
                 mi += 1;
             }
-            if mi < self.marks.len() && self.marks[mi].0 < s.end {
-                continue;
-            }
-            last_end = s.end;
-            chosen.push(s);
-        }
-        self.apply(&chosen);
+            mi == self.marks.len() || self.marks[mi].0 >= s.end
+        });
+        self.apply(&merged);
     }
 
     /// Replaces the (sorted, disjoint) spans with their placeholders, keeping the marks right.
@@ -149,7 +152,9 @@ impl Doc {
         let mut mi = 0;
         let mut last = 0;
         for s in spans {
-            copy_segment(&mut out, &old, last, s.start, &old_marks, &mut mi, &mut marks);
+            copy_segment(
+                &mut out, &old, last, s.start, &old_marks, &mut mi, &mut marks,
+            );
             if out.chars().next_back().is_some_and(needs_space) {
                 out.push(' ');
             }
@@ -160,7 +165,15 @@ impl Doc {
             }
             last = s.end;
         }
-        copy_segment(&mut out, &old, last, old.len(), &old_marks, &mut mi, &mut marks);
+        copy_segment(
+            &mut out,
+            &old,
+            last,
+            old.len(),
+            &old_marks,
+            &mut mi,
+            &mut marks,
+        );
         self.text = out;
         self.marks = marks;
     }
@@ -234,12 +247,17 @@ fn lower_word(word: &str) -> String {
         .collect()
 }
 
-fn regex(pattern: &str) -> Regex {
+/// The set of the whitespace-separated words of `words`.
+fn word_set(words: &'static str) -> HashSet<&'static str> {
+    words.split_whitespace().collect()
+}
+
+fn compile(pattern: &str) -> Regex {
     Regex::new(pattern).expect("valid built-in regex")
 }
 
 /// Maximal runs of ASCII letters and digits: the material of codici fiscali, IBANs, partite IVA.
-static ASCII_TOKEN: LazyLock<Regex> = LazyLock::new(|| regex(r"[A-Za-z0-9]+"));
+static ASCII_TOKEN: LazyLock<Regex> = LazyLock::new(|| compile(r"[A-Za-z0-9]+"));
 
 fn ascii_tokens(text: &str) -> Vec<(usize, usize)> {
     ASCII_TOKEN
@@ -251,10 +269,6 @@ fn ascii_tokens(text: &str) -> Vec<(usize, usize)> {
 // ---------------------------------------------------------------------------------------------
 // Stage 1: codici fiscali, IBANs, e-mail addresses
 // ---------------------------------------------------------------------------------------------
-
-static EMAIL: LazyLock<Regex> = LazyLock::new(|| {
-    regex(r"[\p{L}\p{N}_.%+\-]+@[\p{L}\p{N}\-]+(?:\.[\p{L}\p{N}\-]+)+")
-});
 
 fn find_strong(text: &str) -> Vec<Span> {
     let mut spans = Vec::new();
@@ -271,32 +285,51 @@ fn find_strong(text: &str) -> Vec<Span> {
             spans.push(Span::new(s, end, Kind::Iban));
         }
     }
-    for m in EMAIL.find_iter(text) {
-        if let Some(end) = email_end(m.as_str()).map(|len| m.start() + len)
-            && !glued_right(text, end)
-        {
-            spans.push(Span::new(m.start(), end, Kind::Email));
+    for (at, _) in text.match_indices('@') {
+        if let Some((start, end)) = email_around(text, at) {
+            spans.push(Span::new(start, end, Kind::Email));
         }
     }
     spans
 }
 
-/// Length of the e-mail address at the start of an [`EMAIL`] match: up to its last label made
-/// of two letters or more (the top-level domain), so that "x@pec.it.IT60…" ends after "it".
-fn email_end(candidate: &str) -> Option<usize> {
-    let at = candidate.find('@')?;
-    if !candidate[..at].chars().any(char::is_alphanumeric) {
+/// Longest local part looked at, in characters (the standard allows 64).
+const EMAIL_LOCAL_MAX: usize = 128;
+
+/// The e-mail address around the `@` at byte `at`, if any: the local part is the run of letters,
+/// digits and `_ . % + -` before it, from its first letter or digit; the domain runs up to its
+/// last label of two letters or more, the top-level domain ("x@pec.it.IT60…" ends after "it").
+fn email_around(text: &str, at: usize) -> Option<(usize, usize)> {
+    let local_char = |c: char| c.is_alphanumeric() || "_.%+-".contains(c);
+    let mut start = at;
+    for (n, (i, c)) in text[..at].char_indices().rev().enumerate() {
+        if !local_char(c) || n == EMAIL_LOCAL_MAX {
+            break;
+        }
+        start = i;
+    }
+    start += text[start..at]
+        .find(char::is_alphanumeric)
+        .unwrap_or(at - start);
+    if start == at {
         return None;
     }
+    let domain_len = text[at + 1..]
+        .find(|c: char| !(c.is_alphanumeric() || c == '-' || c == '.'))
+        .unwrap_or(text.len() - at - 1);
     let mut end = None;
     let mut offset = at + 1;
-    for (i, label) in candidate[at + 1..].split('.').enumerate() {
+    for (i, label) in text[at + 1..at + 1 + domain_len].split('.').enumerate() {
+        if label.is_empty() {
+            break;
+        }
         if i > 0 && label.chars().count() >= 2 && label.chars().all(char::is_alphabetic) {
             end = Some(offset + label.len());
         }
         offset += label.len() + 1;
     }
-    end
+    let end = end?;
+    (!char_after(text, end).is_some_and(char::is_alphanumeric)).then_some((start, end))
 }
 
 /// Letters that replace the digits 0–9 in an omocodic codice fiscale.
@@ -600,12 +633,16 @@ fn find_partite_iva(text: &str) -> Vec<Span> {
         let mut start = s;
         if token.len() == 11 && i > 0 {
             let (ps, pe) = tokens[i - 1];
-            if &bytes[ps..pe] == b"IT" && !glued_left(text, ps) && matches!(&text[pe..s], " " | "\u{A0}")
+            if &bytes[ps..pe] == b"IT"
+                && !glued_left(text, ps)
+                && matches!(&text[pe..s], " " | "\u{A0}")
             {
                 start = ps;
             }
         }
-        match cue_before(text, start) {
+        // The cue is read before the digits (an "IT" prefix counts as one of the words), so
+        // that it does not change if a later stage takes that "IT" for something else.
+        match cue_before(text, s + token.len() - digits.len()) {
             Some(Cue::Negative) => continue,
             // "tel. 06123456789": leave it to the phone stage.
             Some(Cue::Phone) if matches!(digits[0], b'0' | b'3') => continue,
@@ -633,30 +670,25 @@ enum Cue {
 
 /// Words announcing a number that is not a phone number.
 static NEGATIVE_CUES: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
-    [
-        "protocollo", "prot", "protocolli", "pratica", "pratiche", "ticket", "matricola",
-        "fattura", "ricevuta", "legge", "lgs", "dlgs", "decreto", "dpr", "dpcm", "art", "artt",
-        "articolo", "articoli", "comma", "circolare", "messaggio", "codice", "cod", "pin",
-        "iban", "cap", "sentenza", "ricorso", "rg", "verbale", "delibera", "raccomandata", "rif",
-        "riferimento", "identificativo", "id", "progressivo", "conto", "cc", "euro", "eur",
-        "importo", "cro", "trn", "posizione", "isee", "dsu", "modello", "mod", "ordinanza",
-        "determina", "repertorio", "allegato", "sr41", "sr43", "protocollata",
-    ]
-    .into_iter()
-    .collect()
+    word_set(
+        "\
+        protocollo prot protocolli pratica pratiche ticket matricola fattura ricevuta legge lgs
+        dlgs decreto dpr dpcm art artt articolo articoli comma circolare messaggio codice cod
+        pin iban cap sentenza ricorso rg verbale delibera raccomandata rif riferimento
+        identificativo id progressivo conto cc euro eur importo cro trn posizione isee dsu
+        modello mod ordinanza determina repertorio allegato sr41 sr43 protocollata",
+    )
 });
 
 /// Words announcing a phone number.
 static PHONE_CUES: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
-    [
-        "tel", "telef", "telefono", "telefonico", "telefonica", "telefonicamente", "cell", "cel",
-        "cellulare", "cellulari", "mobile", "recapito", "recapiti", "chiamare", "chiamatemi",
-        "chiamarmi", "richiamare", "richiamatemi", "richiamarmi", "contattare", "contattarmi",
-        "contattatemi", "ricontattare", "ricontattarmi", "whatsapp", "fax", "phone", "telephone",
-        "call", "sms",
-    ]
-    .into_iter()
-    .collect()
+    word_set(
+        "\
+        tel telef telefono telefonico telefonica telefonicamente cell cel cellulare cellulari
+        mobile recapito recapiti chiamare chiamatemi chiamarmi richiamare richiamatemi
+        richiamarmi contattare contattarmi contattatemi ricontattare ricontattarmi whatsapp fax
+        phone telephone call sms",
+    )
 });
 
 /// Words announcing a VAT number.
@@ -691,7 +723,10 @@ fn cue_before(text: &str, pos: usize) -> Option<Cue> {
             }
         }
     }
-    let lowered: Vec<String> = words.iter().map(|&(s, e)| lower_word(&text[s..e])).collect();
+    let lowered: Vec<String> = words
+        .iter()
+        .map(|&(s, e)| lower_word(&text[s..e]))
+        .collect();
     let has_number_word = lowered.iter().any(|w| NUMBER_WORDS.contains(&w.as_str()));
     for (k, w) in lowered.iter().enumerate() {
         let w = w.as_str();
@@ -722,94 +757,84 @@ fn cue_before(text: &str, pos: usize) -> Option<Cue> {
 /// Phrases that introduce a name. `lower`: phrases after which a lowercase name is believed too
 /// ("mi chiamo mario rossi").
 static INTRO: LazyLock<Regex> = LazyLock::new(|| {
-    regex(
+    compile(
         r"(?i)\b(?:(?P<lower>mi[ \t]+chiamo|il[ \t]+mio[ \t]+nome[ \t]+(?:è|é|e['’`]?)|my[ \t]+name[ \t]+is)|(?:(?:il|la|lo|io|i|le|noi)[ \t]+)?sottoscritt[oaie](?:[ \t]*/[ \t]*[oaie]|[ \t]*\([oaie]\))?|nome[ \t]+e[ \t]+cognome|cognome[ \t]+e[ \t]+nome|nominativo|firmato|(?:nome|cognome)[ \t]*:)",
+    )
+});
+
+/// Weaker introductions: relatives ("mia moglie", "figlio di"), "intestato a", "sono", "I am".
+/// Only Title-case names are believed after them (not ALL CAPS, where "MIA MADRE PERCEPISCE"
+/// would look like a name); after `two` ("sono Mario Rossi") at least two name words.
+static WEAK_INTRO: LazyLock<Regex> = LazyLock::new(|| {
+    compile(
+        r"(?i)\b(?:(?P<two>(?:io[ \t]+)?sono|i[ \t]+am|i['’]m)|(?:mi[oa]|suo|sua|nostr[oa])[ \t]+(?:figli[oa]|moglie|marito|madre|padre|mamma|papà|fratello|sorella|compagn[oa]|convivente|nonn[oa]|zi[oa]|nipote|suocer[oa]|cognat[oa]|genero|nuora|coniuge|datore[ \t]+di[ \t]+lavoro|datrice[ \t]+di[ \t]+lavoro)|(?:figli[oa]|vedov[oa]|coniuge|moglie|marito|madre|padre|genitore|erede|nipote)[ \t]+(?:di|del|della|dello)|intestat[oaie][ \t]+a|a[ \t]+nome[ \t]+di|per[ \t]+conto[ \t]+di|(?:il|la)[ \t]+richiedente|(?:il|la)[ \t]+signor[ea]?|(?:il|la)[ \t]+defunt[oa])\b",
     )
 });
 
 const TITLES: &str = r"sig\.ra|sig\.na|sigg\.|sig\.|signora|signorina|signor|sig|dott\.ssa|dottoressa|dott\.|dottor|dott|dr\.ssa|dr\.|dr|avv\.to|avv\.|avvocato|avv|prof\.ssa|prof\.|professoressa|professor|prof|ing\.|rag\.|geom\.|mr\.|mr|mrs\.|mrs|ms\.";
 
 /// Courtesy and professional titles, anywhere.
-static TITLE: LazyLock<Regex> = LazyLock::new(|| regex(&format!(r"(?i)\b(?:{TITLES})")));
+static TITLE: LazyLock<Regex> = LazyLock::new(|| compile(&format!(r"(?i)\b(?:{TITLES})")));
 /// The same, at the start of the haystack.
-static TITLE_AT: LazyLock<Regex> = LazyLock::new(|| regex(&format!(r"(?i)^(?:{TITLES})")));
+static TITLE_AT: LazyLock<Regex> = LazyLock::new(|| compile(&format!(r"(?i)^(?:{TITLES})")));
 
 /// Closing formulas after which a signature may follow.
 static CLOSING: LazyLock<Regex> = LazyLock::new(|| {
-    regex(
+    compile(
         r"(?i)\b(?:distinti[ \t]+saluti|cordiali[ \t]+saluti|saluti[ \t]+cordiali|cordiali[ \t]+salute|cordialità|cordialmente|distintamente|un[ \t]+cordiale[ \t]+saluto|un[ \t]+saluto|cari[ \t]+saluti|saluti|in[ \t]+fede|grazie(?:[ \t]+(?:mille|anticipatamente|in[ \t]+anticipo|ancora|infinite))?|vi[ \t]+ringrazio|ringrazio(?:[ \t]+anticipatamente)?|best[ \t]+regards|kind[ \t]+regards|regards|thank[ \t]+you|thanks|sincerely|firma)\b",
     )
 });
 
 /// One word of a name: letters (and combining marks), inner apostrophes and hyphens.
 static NAME_WORD: LazyLock<Regex> =
-    LazyLock::new(|| regex(r"^[\p{L}\p{M}]+(?:['’\-][\p{L}\p{M}]+)*"));
+    LazyLock::new(|| compile(r"^[\p{L}\p{M}]+(?:['’\-][\p{L}\p{M}]+)*"));
 
 /// Particles inside surnames ("De Luca", "La Rosa", "van Basten"), lowercase.
 static PARTICLES: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
-    [
-        "de", "di", "da", "del", "della", "dello", "dei", "degli", "delle", "dal", "dalla",
-        "lo", "la", "li", "le", "van", "von", "der", "den", "du", "dos", "mac", "st", "san",
-        "santa", "santo",
-    ]
-    .into_iter()
-    .collect()
+    word_set(
+        "\
+        de di da del della dello dei degli delle dal dalla lo la li le van von der den du dos
+        mac st san santa santo",
+    )
 });
 
 /// Particles that also count when written in lowercase.
 const LOWER_PARTICLES: &[&str] = &["de", "van", "von", "der", "den", "du", "dos"];
 
-/// Words that end a name: keywords that follow names in requests, function words, greetings,
-/// institutions, roles, months… (lowercase, apostrophes as ').
+/// Words that end a name: keywords that follow names in requests, function words and frequent
+/// verbs, greetings and closings, institutions, roles, titles, months, English function words
+/// (lowercase, apostrophes as ').
 static NAME_STOP: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
-    [
-        // What follows a name in a request.
-        "nato", "nata", "nati", "nate", "residente", "residenti", "domiciliato", "domiciliata",
-        "codice", "fiscale", "cf", "c", "chiede", "chiedo", "chiedono", "richiede", "dichiara",
-        "dichiaro", "comunica", "espone", "premesso", "in", "qualità", "qualita", "titolare",
-        "dipendente", "cognome", "nome", "tel", "telefono", "cell", "cellulare", "email", "mail",
-        "pec", "iban", "piva", "iva", "partita", "matricola", "pratica", "protocollo", "prot",
-        "ticket", "domanda", "n", "nr", "numero", "via", "viale", "piazza", "corso",
-        // Function words and frequent verbs.
-        "e", "ed", "o", "od", "a", "ad", "al", "allo", "alla", "ai", "agli", "alle", "con", "per",
-        "su", "sul", "sulla", "che", "chi", "il", "i", "gli", "un", "uno", "una", "nel", "nella",
-        "nei", "negli", "dai", "ma", "se", "non", "ho", "ha", "hanno", "sono", "sei", "è", "e'",
-        "era", "ero", "sto", "sta", "abito", "vivo", "lavoro", "vorrei", "volevo", "voglio",
-        "scrivo", "avrei", "faccio", "devo", "posso", "mi", "ti", "ci", "si", "vi", "io", "tu",
-        "lui", "lei", "noi", "voi", "loro", "mio", "mia", "suo", "sua", "questo", "questa",
-        "come", "quando", "dove", "perché", "perche", "anche", "già", "gia", "sempre", "ancora",
-        "oggi", "ieri", "domani", "qui", "tramite", "presso", "ex", "fu", "tutti",
-        // Greetings, closings, institutions, roles.
-        "buongiorno", "buonasera", "buona", "buon", "salve", "ciao", "gentile", "gentili",
-        "gentilissimo", "gentilissima", "gentilissimi", "spett", "spettabile", "egregio",
-        "egregi", "egregia", "caro", "cara", "cari", "grazie", "saluti", "saluto", "distinti",
-        "cordiali", "cordialmente", "distintamente", "mille", "arrivederci", "anticipatamente",
-        "attendo", "resto", "fede", "firma", "firmato", "inps", "inail", "istituto", "sede",
-        "ufficio", "uffici", "ente", "patronato", "caf", "direzione", "direttore", "direttrice",
-        "responsabile", "funzionario", "operatore", "operatrice", "presidente", "stato",
-        "italia", "repubblica", "comune", "regione", "provincia", "ministero", "agenzia",
-        "entrate", "azienda", "ditta", "società", "societa", "srl", "spa", "snc", "sas", "coop",
-        "cooperativa", "studio", "lavoratore", "lavoratrice", "lavoratori", "pensionato",
-        "pensionata", "disoccupato", "disoccupata", "richiedente", "cittadino", "cittadina",
-        "genitore", "madre", "padre", "figlio", "figlia", "marito", "moglie", "commercialista",
-        "consulente", "medico", "avvocato", "oggetto", "richiesta", "sollecito", "ricorso",
-        "naspi", "dis", "coll", "isee", "rdc", "adi", "cig", "cigo", "cigs", "fis", "cud", "cu",
-        "modello", "allegato", "allegati", "nessuno", "niente", "tutto", "ok",
-        // Titles.
-        "sig", "sigg", "sigra", "signor", "signore", "signora", "signorina", "dott", "dottor",
-        "dottore", "dottoressa", "dr", "avv", "avvocato", "prof", "professore", "professoressa",
-        "ing", "ingegnere", "rag", "ragioniere", "geom", "geometra", "mr", "mrs", "ms", "egr",
-        "gent", "gentilissimo", "spett.le", "spettle",
-        // Calendar.
-        "gennaio", "febbraio", "marzo", "aprile", "maggio", "giugno", "luglio", "agosto",
-        "settembre", "ottobre", "novembre", "dicembre", "lunedì", "martedì", "mercoledì",
-        "giovedì", "venerdì", "sabato", "domenica",
-        // English.
-        "the", "and", "am", "is", "from", "born", "living", "my", "of", "dear", "hello", "thanks",
-        "regards", "best", "kind", "sincerely", "i'm", "im", "to", "at",
-    ]
-    .into_iter()
-    .collect()
+    word_set(
+        "\
+        nato nata nati nate residente residenti domiciliato domiciliata codice fiscale cf c
+        chiede chiedo chiedono richiede dichiara dichiaro comunica espone premesso in qualità
+        qualita titolare dipendente cognome nome tel telefono cell cellulare email mail pec iban
+        piva iva partita matricola pratica protocollo prot ticket domanda n nr numero via viale
+        piazza corso e ed o od a ad al allo alla ai agli alle con per su sul sulla che chi il i
+        gli un uno una nel nella nei negli dai ma se non ho ha hanno sono sei è e' era ero sto
+        sta abito vivo lavoro vorrei volevo voglio scrivo avrei faccio devo posso mi ti ci si vi
+        io tu lui lei noi voi loro mio mia suo sua questo questa come quando dove perché perche
+        anche già gia sempre ancora oggi ieri domani qui tramite presso ex fu tutti buongiorno
+        buonasera buona buon salve ciao gentile gentili gentilissimo gentilissima gentilissimi
+        spett spettabile egregio egregi egregia caro cara cari grazie saluti saluto distinti
+        cordiali cordialmente distintamente mille arrivederci anticipatamente attendo resto fede
+        firma firmato inps inail istituto sede ufficio uffici ente patronato caf direzione
+        direttore direttrice responsabile funzionario operatore operatrice presidente stato
+        italia repubblica comune regione provincia ministero agenzia entrate azienda ditta
+        società societa srl spa snc sas coop cooperativa studio lavoratore lavoratrice
+        lavoratori pensionato pensionata disoccupato disoccupata richiedente cittadino cittadina
+        genitore madre padre figlio figlia marito moglie commercialista consulente medico
+        avvocato oggetto richiesta sollecito ricorso naspi dis coll isee rdc adi cig cigo cigs
+        fis cud cu modello allegato allegati nessuno niente tutto ok tante tanto tantissime
+        davvero infinite infinitamente cuore molte anticipo buonissima giornata serata lavoro
+        attenzione disponibilità sig sigg sigra signor signore signora signorina dott dottor
+        dottore dottoressa dr avv avvocato prof professore professoressa ing ingegnere rag
+        ragioniere geom geometra mr mrs ms egr gent gentilissimo spett.le spettle gennaio
+        febbraio marzo aprile maggio giugno luglio agosto settembre ottobre novembre dicembre
+        lunedì martedì mercoledì giovedì venerdì sabato domenica the and am is from born living
+        my of dear hello thanks regards best kind sincerely i'm im to at",
+    )
 });
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -861,7 +886,10 @@ fn classify_word(word: &str, next: Option<char>) -> WordClass {
     }
     // "d'Amico", "dell'Acqua".
     if let Some((head, tail)) = word.split_once(['\'', '’'])
-        && matches!(lower_word(head).as_str(), "d" | "de" | "dell" | "dall" | "degl" | "l")
+        && matches!(
+            lower_word(head).as_str(),
+            "d" | "de" | "dell" | "dall" | "degl" | "l"
+        )
         && tail.chars().next().is_some_and(char::is_uppercase)
     {
         return WordClass::Name;
@@ -873,9 +901,27 @@ fn classify_word(word: &str, next: Option<char>) -> WordClass {
     }
 }
 
+/// Which words [`parse_name`] believes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct NameRule {
+    /// Lowercase words too (up to two), as in "mi chiamo mario rossi".
+    allow_lower: bool,
+    /// Only Title-case words ("Rossi", not "ROSSI").
+    title_case: bool,
+    /// Fewest name words.
+    min_names: usize,
+}
+
+const NAME_STRONG: NameRule = NameRule {
+    allow_lower: false,
+    title_case: false,
+    min_names: 1,
+};
+
 /// Reads the name that starts at `start`: up to four name words, separated by spaces, with
 /// particles and initials between them. Returns its byte range.
-fn parse_name(text: &str, start: usize, allow_lower: bool) -> Option<(usize, usize)> {
+fn parse_name(text: &str, start: usize, rule: NameRule) -> Option<(usize, usize)> {
+    let allow_lower = rule.allow_lower;
     let mut p = start;
     let mut end = None;
     let mut names = 0;
@@ -898,7 +944,7 @@ fn parse_name(text: &str, start: usize, allow_lower: bool) -> Option<(usize, usi
         match class {
             WordClass::Stop => break,
             WordClass::Name => {
-                if names == 4 {
+                if names == 4 || (rule.title_case && !m.as_str().chars().any(char::is_lowercase)) {
                     break;
                 }
                 names += 1;
@@ -926,6 +972,9 @@ fn parse_name(text: &str, start: usize, allow_lower: bool) -> Option<(usize, usi
             break;
         }
         p = q;
+    }
+    if names < rule.min_names {
+        return None;
     }
     end.map(|e| (start, e))
 }
@@ -996,12 +1045,32 @@ fn find_persons(text: &str) -> Vec<Span> {
         if let Some(after_title) = skip_title_at(text, p) {
             p = after_title;
         }
-        push(parse_name(text, p, allow_lower));
+        let rule = NameRule {
+            allow_lower,
+            ..NAME_STRONG
+        };
+        push(parse_name(text, p, rule));
+    }
+    for caps in WEAK_INTRO.captures_iter(text) {
+        let m = caps.get(0).expect("whole match");
+        let p = skip_hspace(text, m.end());
+        if p == m.end() {
+            continue;
+        }
+        let rule = NameRule {
+            allow_lower: false,
+            title_case: true,
+            min_names: if caps.name("two").is_some() { 2 } else { 1 },
+        };
+        // A title after the introduction is dealt with by the title rule below.
+        if skip_title_at(text, p).is_none() {
+            push(parse_name(text, p, rule));
+        }
     }
     // Titles.
     for m in TITLE.find_iter(text) {
         if let Some(p) = title_end(text, m.end()) {
-            push(parse_name(text, p, false));
+            push(parse_name(text, p, NAME_STRONG));
         }
     }
     // Signatures at the end of the message.
@@ -1020,7 +1089,7 @@ fn find_persons(text: &str) -> Vec<Span> {
         if let Some(after_title) = skip_title_at(text, p) {
             p = after_title;
         }
-        let Some((s, e)) = parse_name(text, p, false) else {
+        let Some((s, e)) = parse_name(text, p, NAME_STRONG) else {
             continue;
         };
         let rest = text[e..].trim_start_matches(is_hspace);
@@ -1051,7 +1120,7 @@ static BIRTH_DATE: LazyLock<Regex> = LazyLock::new(|| {
     let context = format!(
         r"(?:\b(?i:nat[oaie])(?:[ \t]*/[ \t]*[oaie]|[ \t]*\([oaie]\))?(?:[ \t]+(?i:a|ad|in)[ \t]+{place})?[ \t]*,?[ \t]+(?:(?i:il[ \t]+giorno|il|in[ \t]+data(?:[ \t]+del)?|l['’]|addì|on)[ \t:]*)?|\b(?i:data[ \t]+e[ \t]+luogo[ \t]+di[ \t]+nascita|luogo[ \t]+e[ \t]+data[ \t]+di[ \t]+nascita|data[ \t]+(?:di[ \t]+)?nascita|nascita|date[ \t]+of[ \t]+birth|birth[ \t]?date|dob|d\.[ \t]?n\.|d/n)[ \t]*[:\-]?[ \t]*(?:{place}[ \t]*,[ \t]*)?(?:(?i:il|del|on)[ \t]+)?|\b(?i:born)(?:[ \t]+(?i:in)[ \t]+{place})?[ \t]*,?[ \t]+(?:(?i:on)[ \t]+)?)"
     );
-    regex(&format!("{context}{date}"))
+    compile(&format!("{context}{date}"))
 });
 
 fn find_birth_dates(text: &str) -> Vec<Span> {
@@ -1070,7 +1139,7 @@ fn find_birth_dates(text: &str) -> Vec<Span> {
 /// A run of digit groups with their separators, possibly after an international prefix or an
 /// area code in brackets.
 static PHONE_RUN: LazyLock<Regex> = LazyLock::new(|| {
-    regex(
+    compile(
         r"(?:(?P<it>\([ \t]?(?:\+|00)?[ \t]?39[ \t]?\))[ \t\u{A0}]?|(?P<area>\(0[0-9]{1,3}\))[ \t\u{A0}]?|(?P<plus>\+)[ \t]?)?[0-9]+(?:(?:[ \t\u{A0}]?[./\-][ \t\u{A0}]?|[ \t\u{A0}]{1,2})[0-9]+)*",
     )
 });
@@ -1147,7 +1216,9 @@ fn phone_chunks(text: &str, from: usize, to: usize) -> Vec<Chunk> {
             .map(|sep| sep.chars().filter(|c| "./-".contains(*c)).collect())
             .unwrap_or_default();
         match chunks.last_mut() {
-            Some(chunk) if !punct.is_empty() && !sep.is_some_and(|sep| sep.contains(['(', ')'])) => {
+            Some(chunk)
+                if !punct.is_empty() && !sep.is_some_and(|sep| sep.contains(['(', ')'])) =>
+            {
                 let p = punct[0];
                 if punct.iter().any(|&c| c != p) || chunk.punct.is_some_and(|q| q != p) {
                     chunk.usable = false;
@@ -1255,11 +1326,12 @@ fn find_phones(text: &str) -> Vec<Span> {
         // other code): none of it is a phone ("+" and "(" are boundaries themselves). After the
         // decimal point of an amount ("1,5 …"), the first chunk is not.
         let before = char_before(text, m.start());
-        if before.is_some_and(is_word_char) && m.as_str().starts_with(|c: char| c.is_ascii_digit())
-        {
+        let starts_with_digit = m.as_str().starts_with(|c: char| c.is_ascii_digit());
+        if before.is_some_and(is_word_char) && starts_with_digit {
             continue;
         }
-        let decimal_before = matches!(before, Some(',' | '.'))
+        let decimal_before = starts_with_digit
+            && matches!(before, Some(',' | '.'))
             && text[..m.start() - 1]
                 .chars()
                 .next_back()
@@ -1269,7 +1341,10 @@ fn find_phones(text: &str) -> Vec<Span> {
         }
         let after = &text[m.end()..];
         let decimal_after = after.starts_with([',', '.'])
-            && after[1..].chars().next().is_some_and(|c| c.is_ascii_digit());
+            && after[1..]
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_digit());
         if glued_right(text, m.end()) || decimal_after {
             chunks[last].usable = false;
         }
@@ -1314,20 +1389,28 @@ fn find_phones(text: &str) -> Vec<Span> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use proptest::prelude::*;
     use Kind::*;
+    use proptest::prelude::*;
 
     /// (sentence, kinds found in order, personal data that must be gone)
     type Positive = (&'static str, &'static [Kind], &'static [&'static str]);
 
     fn check_positives(kind: Kind, cases: &[Positive]) {
-        assert!(cases.len() >= 15, "{kind:?}: only {} positive cases", cases.len());
+        assert!(
+            cases.len() >= 15,
+            "{kind:?}: only {} positive cases",
+            cases.len()
+        );
         for &(text, kinds, gone) in cases {
             assert!(kinds.contains(&kind), "{text}: case lists no {kind:?}");
             let r = redact(text);
             assert_eq!(r.found, kinds, "{text}\n→ {}", r.text);
             for datum in gone {
-                assert!(!r.text.contains(datum), "{text}\n→ {} still has {datum}", r.text);
+                assert!(
+                    !r.text.contains(datum),
+                    "{text}\n→ {} still has {datum}",
+                    r.text
+                );
             }
             for k in kinds {
                 assert!(r.text.contains(k.placeholder()), "{text}\n→ {}", r.text);
@@ -1337,7 +1420,11 @@ mod tests {
     }
 
     fn check_negatives(kind: Kind, cases: &[&str]) {
-        assert!(cases.len() >= 15, "{kind:?}: only {} negative cases", cases.len());
+        assert!(
+            cases.len() >= 15,
+            "{kind:?}: only {} negative cases",
+            cases.len()
+        );
         for &text in cases {
             let r = redact(text);
             assert_eq!(r.text, text, "{kind:?} negative changed");
@@ -1377,26 +1464,55 @@ mod tests {
     #[test]
     fn fake_data_used_in_the_tables_is_valid() {
         for cf in [
-            "RSSMRA80A01H501U", "VRDGPP65C12F205I", "BNCLRA72M45H501H", "DLCNMR58T62A662N",
-            "RSSMRA80A01H5LMX", "RSSMRAUPALMHRQTI", "FRRLCU90E15L219A", "SPSNNA85S55F839S",
-            "CSTFNC77H20D612C", "GLLMRC01B28G273W", "MRNSFN69P41C351O", "RCCPLA48L10A944N",
-            "PRSLSN93D51H703F", "TRNGNN55A01Z404W", "BRNCHR83R63E506S", "CLMDNL70M12L736Z",
+            "RSSMRA80A01H501U",
+            "VRDGPP65C12F205I",
+            "BNCLRA72M45H501H",
+            "DLCNMR58T62A662N",
+            "RSSMRA80A01H5LMX",
+            "RSSMRAUPALMHRQTI",
+            "FRRLCU90E15L219A",
+            "SPSNNA85S55F839S",
+            "CSTFNC77H20D612C",
+            "GLLMRC01B28G273W",
+            "MRNSFN69P41C351O",
+            "RCCPLA48L10A944N",
+            "PRSLSN93D51H703F",
+            "TRNGNN55A01Z404W",
+            "BRNCHR83R63E506S",
+            "CLMDNL70M12L736Z",
             "ZNNLCA99T70B354Q",
         ] {
             assert!(codice_fiscale_valid(cf.as_bytes()), "{cf}");
             assert_eq!(cf_with_check(&cf[..15]), cf);
         }
-        for cf in ["RSSMRA80A01H501X", "VRDGPP65C12F205A", "RSSMRA80Z01H501U", "RSSMRA80A01H501"] {
+        for cf in [
+            "RSSMRA80A01H501X",
+            "VRDGPP65C12F205A",
+            "RSSMRA80Z01H501U",
+            "RSSMRA80A01H501",
+        ] {
             assert!(!codice_fiscale_valid(cf.as_bytes()), "{cf}");
         }
         for iban in [
-            "IT60X0542811101000000123456", "GB82WEST12345698765432", "DE89370400440532013000",
-            "FR1420041010050500013M02606", "ES9121000418450200051332", "NL91ABNA0417164300",
-            "BE68539007547034", "CH9300762011623852957", "AT611904300234573201",
-            "IT66A0306909606100000012345", "IT48Z0200802435000104428964",
-            "SM75X0606709800000060123456", "PT50000201231234567890154",
-            "MT84MALT011000012345MTLCAST001S", "NO9386011117947", "PL61109010140000071219812874",
-            "IE29AIBK93115212345678", "LU280019400644750000", "DK5000400440116243",
+            "IT60X0542811101000000123456",
+            "GB82WEST12345698765432",
+            "DE89370400440532013000",
+            "FR1420041010050500013M02606",
+            "ES9121000418450200051332",
+            "NL91ABNA0417164300",
+            "BE68539007547034",
+            "CH9300762011623852957",
+            "AT611904300234573201",
+            "IT66A0306909606100000012345",
+            "IT48Z0200802435000104428964",
+            "SM75X0606709800000060123456",
+            "PT50000201231234567890154",
+            "MT84MALT011000012345MTLCAST001S",
+            "NO9386011117947",
+            "PL61109010140000071219812874",
+            "IE29AIBK93115212345678",
+            "LU280019400644750000",
+            "DK5000400440116243",
         ] {
             assert!(iban_mod97(iban.as_bytes()), "{iban}");
             assert_eq!(iban_with_check(&iban[..2], &iban[4..]), iban);
@@ -1405,9 +1521,21 @@ mod tests {
             assert!(!iban_mod97(iban.as_bytes()), "{iban}");
         }
         for piva in [
-            "12345678903", "01234567897", "07732140566", "02456781232", "10123456781",
-            "03456789019", "06001234563", "09876543217", "11223344554", "05312400129",
-            "02678912342", "01567812340", "08881234093", "04848484848", "02123456788",
+            "12345678903",
+            "01234567897",
+            "07732140566",
+            "02456781232",
+            "10123456781",
+            "03456789019",
+            "06001234563",
+            "09876543217",
+            "11223344554",
+            "05312400129",
+            "02678912342",
+            "01567812340",
+            "08881234093",
+            "04848484848",
+            "02123456788",
         ] {
             assert!(partita_iva_valid(piva.as_bytes()), "{piva}");
         }
@@ -1423,22 +1551,86 @@ mod tests {
         check_positives(
             CodiceFiscale,
             &[
-                ("Il mio codice fiscale è RSSMRA80A01H501U, potete verificare la NASpI?", &[CodiceFiscale], &["RSSMRA80A01H501U"]),
-                ("Allego il documento, C.F.: VRDGPP65C12F205I.", &[CodiceFiscale], &["VRDGPP65C12F205I"]),
-                ("codice fiscale bnclra72m45h501h, la domanda naspi l'ho fatta a marzo", &[CodiceFiscale], &["bnclra72m45h501h"]),
-                ("Richiedente CF:DLCNMR58T62A662N, pratica di assegno unico", &[CodiceFiscale], &["DLCNMR58T62A662N"]),
-                ("Il codice fiscale di mio figlio è RSSMRA80A01H5LMX perché c'era un caso di omocodia.", &[CodiceFiscale], &["RSSMRA80A01H5LMX"]),
-                ("Vi scrivo per conto di mia madre (FRRLCU90E15L219A) che non riceve la pensione.", &[CodiceFiscale], &["FRRLCU90E15L219A"]),
-                ("codice fiscale SpsNna85S55F839s scritto male sul modulo ma è questo", &[CodiceFiscale], &["SpsNna85S55F839s"]),
-                ("IL MIO CODICE FISCALE È CSTFNC77H20D612C E NON RIESCO AD ACCEDERE", &[CodiceFiscale], &["CSTFNC77H20D612C"]),
-                ("Mio CF GLLMRC01B28G273W, quello di mia moglie MRNSFN69P41C351O.", &[CodiceFiscale, CodiceFiscale], &["GLLMRC01B28G273W", "MRNSFN69P41C351O"]),
-                ("Dati del richiedente:\nRCCPLA48L10A944N\nResidente a Bologna", &[CodiceFiscale], &["RCCPLA48L10A944N"]),
-                ("Il codice fiscale n. PRSLSN93D51H703F risulta già registrato.", &[CodiceFiscale], &["PRSLSN93D51H703F"]),
-                ("Per l'assegno sociale di mio padre «TRNGNN55A01Z404W» serve altro?", &[CodiceFiscale], &["TRNGNN55A01Z404W"]),
-                ("Codice: BRNCHR83R63E506S; domanda di maternità presentata a gennaio.", &[CodiceFiscale], &["BRNCHR83R63E506S"]),
-                ("In caso di omocodia totale il codice diventa RSSMRAUPALMHRQTI, è corretto?", &[CodiceFiscale], &["RSSMRAUPALMHRQTI"]),
-                ("cf ZNNLCA99T70B354Q grazie mille per la risposta", &[CodiceFiscale], &["ZNNLCA99T70B354Q"]),
-                ("Il cedolino intestato a CLMDNL70M12L736Z non è arrivato.", &[CodiceFiscale], &["CLMDNL70M12L736Z"]),
+                (
+                    "Il mio codice fiscale è RSSMRA80A01H501U, potete verificare la NASpI?",
+                    &[CodiceFiscale],
+                    &["RSSMRA80A01H501U"],
+                ),
+                (
+                    "Allego il documento, C.F.: VRDGPP65C12F205I.",
+                    &[CodiceFiscale],
+                    &["VRDGPP65C12F205I"],
+                ),
+                (
+                    "codice fiscale bnclra72m45h501h, la domanda naspi l'ho fatta a marzo",
+                    &[CodiceFiscale],
+                    &["bnclra72m45h501h"],
+                ),
+                (
+                    "Richiedente CF:DLCNMR58T62A662N, pratica di assegno unico",
+                    &[CodiceFiscale],
+                    &["DLCNMR58T62A662N"],
+                ),
+                (
+                    "Il codice fiscale di mio figlio è RSSMRA80A01H5LMX perché c'era un caso di omocodia.",
+                    &[CodiceFiscale],
+                    &["RSSMRA80A01H5LMX"],
+                ),
+                (
+                    "Vi scrivo per conto di mia madre (FRRLCU90E15L219A) che non riceve la pensione.",
+                    &[CodiceFiscale],
+                    &["FRRLCU90E15L219A"],
+                ),
+                (
+                    "codice fiscale SpsNna85S55F839s scritto male sul modulo ma è questo",
+                    &[CodiceFiscale],
+                    &["SpsNna85S55F839s"],
+                ),
+                (
+                    "IL MIO CODICE FISCALE È CSTFNC77H20D612C E NON RIESCO AD ACCEDERE",
+                    &[CodiceFiscale],
+                    &["CSTFNC77H20D612C"],
+                ),
+                (
+                    "Mio CF GLLMRC01B28G273W, quello di mia moglie MRNSFN69P41C351O.",
+                    &[CodiceFiscale, CodiceFiscale],
+                    &["GLLMRC01B28G273W", "MRNSFN69P41C351O"],
+                ),
+                (
+                    "Dati del richiedente:\nRCCPLA48L10A944N\nResidente a Bologna",
+                    &[CodiceFiscale],
+                    &["RCCPLA48L10A944N"],
+                ),
+                (
+                    "Il codice fiscale n. PRSLSN93D51H703F risulta già registrato.",
+                    &[CodiceFiscale],
+                    &["PRSLSN93D51H703F"],
+                ),
+                (
+                    "Per l'assegno sociale di mio padre «TRNGNN55A01Z404W» serve altro?",
+                    &[CodiceFiscale],
+                    &["TRNGNN55A01Z404W"],
+                ),
+                (
+                    "Codice: BRNCHR83R63E506S; domanda di maternità presentata a gennaio.",
+                    &[CodiceFiscale],
+                    &["BRNCHR83R63E506S"],
+                ),
+                (
+                    "In caso di omocodia totale il codice diventa RSSMRAUPALMHRQTI, è corretto?",
+                    &[CodiceFiscale],
+                    &["RSSMRAUPALMHRQTI"],
+                ),
+                (
+                    "cf ZNNLCA99T70B354Q grazie mille per la risposta",
+                    &[CodiceFiscale],
+                    &["ZNNLCA99T70B354Q"],
+                ),
+                (
+                    "Il cedolino intestato a CLMDNL70M12L736Z non è arrivato.",
+                    &[CodiceFiscale],
+                    &["CLMDNL70M12L736Z"],
+                ),
             ],
         );
         check_negatives(
@@ -1471,22 +1663,82 @@ mod tests {
         check_positives(
             PartitaIva,
             &[
-                ("Sono titolare di ditta individuale, P.IVA 12345678903, e chiedo l'indennità.", &[PartitaIva], &["12345678903"]),
-                ("La mia partita iva n. 01234567897 è stata chiusa a dicembre.", &[PartitaIva], &["01234567897"]),
-                ("VAT number IT07732140566, freelance translator registered in Italy.", &[PartitaIva], &["07732140566"]),
-                ("Partita IVA IT 02456781232 regime forfettario.", &[PartitaIva], &["02456781232"]),
-                ("P. IVA: 10123456781 – gestione separata, chiedo l'ISCRO.", &[PartitaIva], &["10123456781"]),
-                ("La mia partita IVA (03456789019) risulta ancora aperta.", &[PartitaIva], &["03456789019"]),
-                ("p.iva 06001234563 aperta nel 2019 come artigiano", &[PartitaIva], &["06001234563"]),
-                ("Lavoro con partita iva 09876543217 come commerciante.", &[PartitaIva], &["09876543217"]),
+                (
+                    "Sono titolare di ditta individuale, P.IVA 12345678903, e chiedo l'indennità.",
+                    &[PartitaIva],
+                    &["12345678903"],
+                ),
+                (
+                    "La mia partita iva n. 01234567897 è stata chiusa a dicembre.",
+                    &[PartitaIva],
+                    &["01234567897"],
+                ),
+                (
+                    "VAT number IT07732140566, freelance translator registered in Italy.",
+                    &[PartitaIva],
+                    &["07732140566"],
+                ),
+                (
+                    "Partita IVA IT 02456781232 regime forfettario.",
+                    &[PartitaIva],
+                    &["02456781232"],
+                ),
+                (
+                    "P. IVA: 10123456781 – gestione separata, chiedo l'ISCRO.",
+                    &[PartitaIva],
+                    &["10123456781"],
+                ),
+                (
+                    "La mia partita IVA (03456789019) risulta ancora aperta.",
+                    &[PartitaIva],
+                    &["03456789019"],
+                ),
+                (
+                    "p.iva 06001234563 aperta nel 2019 come artigiano",
+                    &[PartitaIva],
+                    &["06001234563"],
+                ),
+                (
+                    "Lavoro con partita iva 09876543217 come commerciante.",
+                    &[PartitaIva],
+                    &["09876543217"],
+                ),
                 ("Partita IVA: 11223344554.", &[PartitaIva], &["11223344554"]),
-                ("codice fiscale/partita IVA 05312400129 della mia impresa", &[PartitaIva], &["05312400129"]),
-                ("PARTITA IVA 02678912342 CONTRIBUTI ARTIGIANI NON PAGATI", &[PartitaIva], &["02678912342"]),
-                ("Forfettario con P.IVA 01567812340 dal 2021, ho diritto alla maternità?", &[PartitaIva], &["01567812340"]),
-                ("Due attività: P.IVA 08881234093 e P.IVA 04848484848.", &[PartitaIva, PartitaIva], &["08881234093", "04848484848"]),
-                ("Fatturo con la 02123456788 da anni e vorrei la pensione.", &[PartitaIva], &["02123456788"]),
-                ("piva it12345678903 iscritta alla gestione commercianti", &[PartitaIva], &["12345678903"]),
-                ("P.IVA:01234567897, contributi IVS da rateizzare", &[PartitaIva], &["01234567897"]),
+                (
+                    "codice fiscale/partita IVA 05312400129 della mia impresa",
+                    &[PartitaIva],
+                    &["05312400129"],
+                ),
+                (
+                    "PARTITA IVA 02678912342 CONTRIBUTI ARTIGIANI NON PAGATI",
+                    &[PartitaIva],
+                    &["02678912342"],
+                ),
+                (
+                    "Forfettario con P.IVA 01567812340 dal 2021, ho diritto alla maternità?",
+                    &[PartitaIva],
+                    &["01567812340"],
+                ),
+                (
+                    "Due attività: P.IVA 08881234093 e P.IVA 04848484848.",
+                    &[PartitaIva, PartitaIva],
+                    &["08881234093", "04848484848"],
+                ),
+                (
+                    "Fatturo con la 02123456788 da anni e vorrei la pensione.",
+                    &[PartitaIva],
+                    &["02123456788"],
+                ),
+                (
+                    "piva it12345678903 iscritta alla gestione commercianti",
+                    &[PartitaIva],
+                    &["12345678903"],
+                ),
+                (
+                    "P.IVA:01234567897, contributi IVS da rateizzare",
+                    &[PartitaIva],
+                    &["01234567897"],
+                ),
             ],
         );
         check_negatives(
@@ -1519,23 +1771,91 @@ mod tests {
         check_positives(
             Iban,
             &[
-                ("Il mio IBAN è IT60X0542811101000000123456, accreditate lì la NASpI.", &[Iban], &["IT60X0542811101000000123456"]),
-                ("IBAN IT60 X054 2811 1010 0000 0123 456 GRAZIE", &[Iban], &["X054 2811", "0123 456"]),
-                ("Conto in Inghilterra: GB82 WEST 1234 5698 7654 32, posso ricevere la pensione?", &[Iban], &["GB82", "5698 7654"]),
-                ("Ho un conto tedesco DE89370400440532013000 per l'assegno.", &[Iban], &["DE89370400440532013000"]),
-                ("Vivo in Francia, IBAN FR14 2004 1010 0505 0001 3M02 606.", &[Iban], &["FR14", "3M02 606"]),
-                ("iban es9121000418450200051332 (conto spagnolo)", &[Iban], &["es9121000418450200051332"]),
-                ("Nuovo conto: NL91ABNA0417164300. Vi prego di aggiornarlo.", &[Iban], &["NL91ABNA0417164300"]),
-                ("BE68 5390 0754 7034 è il conto belga di mia figlia", &[Iban], &["BE68 5390", "7034"]),
-                ("Pensione svizzera su CH9300762011623852957?", &[Iban], &["CH9300762011623852957"]),
-                ("IBAN austriaco AT61 1904 3002 3457 3201 per il rimborso", &[Iban], &["AT61 1904", "3457 3201"]),
-                ("IBAN: IT 66 A 03069 09606 100000012345 intestato a me", &[Iban], &["03069 09606", "100000012345"]),
-                ("Ho cambiato banca, il nuovo è IT48Z0200802435000104428964 dal mese di maggio.", &[Iban], &["IT48Z0200802435000104428964"]),
-                ("Conto a San Marino SM75X0606709800000060123456, va bene?", &[Iban], &["SM75X0606709800000060123456"]),
-                ("pt50 0002 0123 1234 5678 9015 4 è il mio conto portoghese", &[Iban], &["pt50", "9015 4"]),
-                ("Malta: MT84MALT011000012345MTLCAST001S.", &[Iban], &["MT84MALT011000012345MTLCAST001S"]),
-                ("Due conti: NO9386011117947 e PL61109010140000071219812874.", &[Iban, Iban], &["NO9386011117947", "PL61109010140000071219812874"]),
-                ("IBAN IE29-AIBK-9311-5212-3456-78 per l'accredito", &[Iban], &["AIBK-9311"]),
+                (
+                    "Il mio IBAN è IT60X0542811101000000123456, accreditate lì la NASpI.",
+                    &[Iban],
+                    &["IT60X0542811101000000123456"],
+                ),
+                (
+                    "IBAN IT60 X054 2811 1010 0000 0123 456 GRAZIE",
+                    &[Iban],
+                    &["X054 2811", "0123 456"],
+                ),
+                (
+                    "Conto in Inghilterra: GB82 WEST 1234 5698 7654 32, posso ricevere la pensione?",
+                    &[Iban],
+                    &["GB82", "5698 7654"],
+                ),
+                (
+                    "Ho un conto tedesco DE89370400440532013000 per l'assegno.",
+                    &[Iban],
+                    &["DE89370400440532013000"],
+                ),
+                (
+                    "Vivo in Francia, IBAN FR14 2004 1010 0505 0001 3M02 606.",
+                    &[Iban],
+                    &["FR14", "3M02 606"],
+                ),
+                (
+                    "iban es9121000418450200051332 (conto spagnolo)",
+                    &[Iban],
+                    &["es9121000418450200051332"],
+                ),
+                (
+                    "Nuovo conto: NL91ABNA0417164300. Vi prego di aggiornarlo.",
+                    &[Iban],
+                    &["NL91ABNA0417164300"],
+                ),
+                (
+                    "BE68 5390 0754 7034 è il conto belga di mia figlia",
+                    &[Iban],
+                    &["BE68 5390", "7034"],
+                ),
+                (
+                    "Pensione svizzera su CH9300762011623852957?",
+                    &[Iban],
+                    &["CH9300762011623852957"],
+                ),
+                (
+                    "IBAN austriaco AT61 1904 3002 3457 3201 per il rimborso",
+                    &[Iban],
+                    &["AT61 1904", "3457 3201"],
+                ),
+                (
+                    "IBAN: IT 66 A 03069 09606 100000012345 intestato a me",
+                    &[Iban],
+                    &["03069 09606", "100000012345"],
+                ),
+                (
+                    "Ho cambiato banca, il nuovo è IT48Z0200802435000104428964 dal mese di maggio.",
+                    &[Iban],
+                    &["IT48Z0200802435000104428964"],
+                ),
+                (
+                    "Conto a San Marino SM75X0606709800000060123456, va bene?",
+                    &[Iban],
+                    &["SM75X0606709800000060123456"],
+                ),
+                (
+                    "pt50 0002 0123 1234 5678 9015 4 è il mio conto portoghese",
+                    &[Iban],
+                    &["pt50", "9015 4"],
+                ),
+                (
+                    "Malta: MT84MALT011000012345MTLCAST001S.",
+                    &[Iban],
+                    &["MT84MALT011000012345MTLCAST001S"],
+                ),
+                (
+                    "Due conti: NO9386011117947 e PL61109010140000071219812874.",
+                    &[Iban, Iban],
+                    &["NO9386011117947", "PL61109010140000071219812874"],
+                ),
+                (
+                    "IBAN IE29-AIBK-9311-5212-3456-78 per l'accredito",
+                    &[Iban],
+                    &["AIBK-9311"],
+                ),
             ],
         );
         check_negatives(
@@ -1568,22 +1888,82 @@ mod tests {
         check_positives(
             Email,
             &[
-                ("Rispondetemi a nome.cognome@pec.it per favore.", &[Email], &["nome.cognome@pec.it"]),
-                ("La mia PEC è x@legalmail.it.", &[Email], &["x@legalmail.it"]),
-                ("scrivetemi su mario.rossi@gmail.com che non ho la pec", &[Email], &["mario.rossi@gmail.com"]),
-                ("EMAIL: MARIO.ROSSI@LIBERO.IT", &[Email], &["MARIO.ROSSI@LIBERO.IT"]),
-                ("Contatto: anna_bianchi85@yahoo.it, disponibile la mattina.", &[Email], &["anna_bianchi85@yahoo.it"]),
-                ("Il mio commercialista (l.verdi@studio-verdi.it) ha inviato la domanda.", &[Email], &["l.verdi@studio-verdi.it"]),
-                ("Per favore aggiornate l'indirizzo <info+naspi@example.org>.", &[Email], &["info+naspi@example.org"]),
-                ("La PEC ditta.rossi@pec.ditta-rossi.it non riceve le vostre notifiche.", &[Email], &["ditta.rossi@pec.ditta-rossi.it"]),
-                ("mail f.esposito@hotmail.com", &[Email], &["f.esposito@hotmail.com"]),
-                ("Ho scritto da luca-rossi@tiscali.it ma nessuno risponde.", &[Email], &["luca-rossi@tiscali.it"]),
-                ("Inviate a: maria.d.amico@outlook.it;", &[Email], &["maria.d.amico@outlook.it"]),
-                ("email: josé.garcía@correo.es (sono spagnolo, lavoro in Italia)", &[Email], &["josé.garcía@correo.es"]),
-                ("Due indirizzi: a.b@c.de e pippo@poste.it.", &[Email, Email], &["a.b@c.de", "pippo@poste.it"]),
-                ("Rispondete alla mia PEC giuseppe.verdi@postacert.it grazie", &[Email], &["giuseppe.verdi@postacert.it"]),
+                (
+                    "Rispondetemi a nome.cognome@pec.it per favore.",
+                    &[Email],
+                    &["nome.cognome@pec.it"],
+                ),
+                (
+                    "La mia PEC è x@legalmail.it.",
+                    &[Email],
+                    &["x@legalmail.it"],
+                ),
+                (
+                    "scrivetemi su mario.rossi@gmail.com che non ho la pec",
+                    &[Email],
+                    &["mario.rossi@gmail.com"],
+                ),
+                (
+                    "EMAIL: MARIO.ROSSI@LIBERO.IT",
+                    &[Email],
+                    &["MARIO.ROSSI@LIBERO.IT"],
+                ),
+                (
+                    "Contatto: anna_bianchi85@yahoo.it, disponibile la mattina.",
+                    &[Email],
+                    &["anna_bianchi85@yahoo.it"],
+                ),
+                (
+                    "Il mio commercialista (l.verdi@studio-verdi.it) ha inviato la domanda.",
+                    &[Email],
+                    &["l.verdi@studio-verdi.it"],
+                ),
+                (
+                    "Per favore aggiornate l'indirizzo <info+naspi@example.org>.",
+                    &[Email],
+                    &["info+naspi@example.org"],
+                ),
+                (
+                    "La PEC ditta.rossi@pec.ditta-rossi.it non riceve le vostre notifiche.",
+                    &[Email],
+                    &["ditta.rossi@pec.ditta-rossi.it"],
+                ),
+                (
+                    "mail f.esposito@hotmail.com",
+                    &[Email],
+                    &["f.esposito@hotmail.com"],
+                ),
+                (
+                    "Ho scritto da luca-rossi@tiscali.it ma nessuno risponde.",
+                    &[Email],
+                    &["luca-rossi@tiscali.it"],
+                ),
+                (
+                    "Inviate a: maria.d.amico@outlook.it;",
+                    &[Email],
+                    &["maria.d.amico@outlook.it"],
+                ),
+                (
+                    "email: josé.garcía@correo.es (sono spagnolo, lavoro in Italia)",
+                    &[Email],
+                    &["josé.garcía@correo.es"],
+                ),
+                (
+                    "Due indirizzi: a.b@c.de e pippo@poste.it.",
+                    &[Email, Email],
+                    &["a.b@c.de", "pippo@poste.it"],
+                ),
+                (
+                    "Rispondete alla mia PEC giuseppe.verdi@postacert.it grazie",
+                    &[Email],
+                    &["giuseppe.verdi@postacert.it"],
+                ),
                 ("(email: anna@virgilio.it)", &[Email], &["anna@virgilio.it"]),
-                ("Recapito email\nsara.neri@icloud.com\nGrazie", &[Email], &["sara.neri@icloud.com"]),
+                (
+                    "Recapito email\nsara.neri@icloud.com\nGrazie",
+                    &[Email],
+                    &["sara.neri@icloud.com"],
+                ),
             ],
         );
         check_negatives(
@@ -1616,23 +1996,83 @@ mod tests {
         check_positives(
             Telefono,
             &[
-                ("Potete richiamarmi al 333 123 4567?", &[Telefono], &["333 123 4567"]),
-                ("cell. 333-1234567, sono disponibile dopo le 17.", &[Telefono], &["333-1234567"]),
-                ("Il numero dell'ufficio è 06.1234.5678.", &[Telefono], &["06.1234.5678"]),
-                ("Mio recapito: +39 347 12 34 567", &[Telefono], &["347 12 34 567"]),
-                ("Chiamatemi allo 0039 02 12345678 in orario d'ufficio.", &[Telefono], &["02 12345678"]),
+                (
+                    "Potete richiamarmi al 333 123 4567?",
+                    &[Telefono],
+                    &["333 123 4567"],
+                ),
+                (
+                    "cell. 333-1234567, sono disponibile dopo le 17.",
+                    &[Telefono],
+                    &["333-1234567"],
+                ),
+                (
+                    "Il numero dell'ufficio è 06.1234.5678.",
+                    &[Telefono],
+                    &["06.1234.5678"],
+                ),
+                (
+                    "Mio recapito: +39 347 12 34 567",
+                    &[Telefono],
+                    &["347 12 34 567"],
+                ),
+                (
+                    "Chiamatemi allo 0039 02 12345678 in orario d'ufficio.",
+                    &[Telefono],
+                    &["02 12345678"],
+                ),
                 ("tel.3331234567", &[Telefono], &["3331234567"]),
-                ("Il mio cellulare è 3471234567, rispondo sempre.", &[Telefono], &["3471234567"]),
-                ("Numero fisso 0812345678, chiedete di Anna.", &[Telefono], &["0812345678"]),
-                ("Recapito telefonico (+39) 320 987 6543.", &[Telefono], &["320 987 6543"]),
-                ("TEL 0612345678 OPPURE 3209876543", &[Telefono, Telefono], &["0612345678", "3209876543"]),
-                ("Contattatemi al +393201234567 su WhatsApp.", &[Telefono], &["3201234567"]),
-                ("Il numero di casa è (06) 1234567.", &[Telefono], &["1234567"]),
-                ("telefono 011/5551234 dalle 9 alle 13", &[Telefono], &["5551234"]),
-                ("Sono raggiungibile al 389 555 12 34 tutti i giorni.", &[Telefono], &["555 12 34"]),
+                (
+                    "Il mio cellulare è 3471234567, rispondo sempre.",
+                    &[Telefono],
+                    &["3471234567"],
+                ),
+                (
+                    "Numero fisso 0812345678, chiedete di Anna.",
+                    &[Telefono],
+                    &["0812345678"],
+                ),
+                (
+                    "Recapito telefonico (+39) 320 987 6543.",
+                    &[Telefono],
+                    &["320 987 6543"],
+                ),
+                (
+                    "TEL 0612345678 OPPURE 3209876543",
+                    &[Telefono, Telefono],
+                    &["0612345678", "3209876543"],
+                ),
+                (
+                    "Contattatemi al +393201234567 su WhatsApp.",
+                    &[Telefono],
+                    &["3201234567"],
+                ),
+                (
+                    "Il numero di casa è (06) 1234567.",
+                    &[Telefono],
+                    &["1234567"],
+                ),
+                (
+                    "telefono 011/5551234 dalle 9 alle 13",
+                    &[Telefono],
+                    &["5551234"],
+                ),
+                (
+                    "Sono raggiungibile al 389 555 12 34 tutti i giorni.",
+                    &[Telefono],
+                    &["555 12 34"],
+                ),
                 ("Fax 02-87654321 dello studio.", &[Telefono], &["87654321"]),
-                ("Vivo in Germania, telefono +49 30 1234567 per ricontattarmi.", &[Telefono], &["1234567"]),
-                ("Per ogni chiarimento 0039 333 1234567.", &[Telefono], &["333 1234567"]),
+                (
+                    "Vivo in Germania, telefono +49 30 1234567 per ricontattarmi.",
+                    &[Telefono],
+                    &["1234567"],
+                ),
+                (
+                    "Per ogni chiarimento 0039 333 1234567.",
+                    &[Telefono],
+                    &["333 1234567"],
+                ),
             ],
         );
         check_negatives(
@@ -1668,22 +2108,78 @@ mod tests {
         check_positives(
             DataNascita,
             &[
-                ("Sono nato il 12/03/1960 e ho 35 anni di contributi.", &[DataNascita], &["12/03/1960"]),
-                ("Mia madre è nata il 3 marzo 1955, può avere l'assegno sociale?", &[DataNascita], &["3 marzo 1955"]),
-                ("Nato a Bari il 3 marzo 1955, chiedo la pensione di vecchiaia.", &[DataNascita], &["3 marzo 1955"]),
-                ("data di nascita: 12-03-1960", &[DataNascita], &["12-03-1960"]),
-                ("Data nascita 01.01.1970 e residenza a Napoli.", &[DataNascita], &["01.01.1970"]),
-                ("Born on 12 March 1960 in London, I worked in Italy for 10 years.", &[DataNascita], &["12 March 1960"]),
+                (
+                    "Sono nato il 12/03/1960 e ho 35 anni di contributi.",
+                    &[DataNascita],
+                    &["12/03/1960"],
+                ),
+                (
+                    "Mia madre è nata il 3 marzo 1955, può avere l'assegno sociale?",
+                    &[DataNascita],
+                    &["3 marzo 1955"],
+                ),
+                (
+                    "Nato a Bari il 3 marzo 1955, chiedo la pensione di vecchiaia.",
+                    &[DataNascita],
+                    &["3 marzo 1955"],
+                ),
+                (
+                    "data di nascita: 12-03-1960",
+                    &[DataNascita],
+                    &["12-03-1960"],
+                ),
+                (
+                    "Data nascita 01.01.1970 e residenza a Napoli.",
+                    &[DataNascita],
+                    &["01.01.1970"],
+                ),
+                (
+                    "Born on 12 March 1960 in London, I worked in Italy for 10 years.",
+                    &[DataNascita],
+                    &["12 March 1960"],
+                ),
                 ("d.n. 12/03/60", &[DataNascita], &["12/03/60"]),
-                ("Mia figlia è nata il 1° giugno 2023 e chiedo il bonus asilo nido.", &[DataNascita], &["1° giugno 2023"]),
-                ("nata a Reggio Calabria (RC) il 15/07/1962", &[DataNascita], &["15/07/1962"]),
-                ("NATO A ROMA IL 12/03/1960 CHIEDE LA PENSIONE", &[DataNascita], &["12/03/1960"]),
+                (
+                    "Mia figlia è nata il 1° giugno 2023 e chiedo il bonus asilo nido.",
+                    &[DataNascita],
+                    &["1° giugno 2023"],
+                ),
+                (
+                    "nata a Reggio Calabria (RC) il 15/07/1962",
+                    &[DataNascita],
+                    &["15/07/1962"],
+                ),
+                (
+                    "NATO A ROMA IL 12/03/1960 CHIEDE LA PENSIONE",
+                    &[DataNascita],
+                    &["12/03/1960"],
+                ),
                 ("nato/a il 22/11/1985", &[DataNascita], &["22/11/1985"]),
-                ("Nata a Sant'Agata di Militello, il 4 aprile 1971.", &[DataNascita], &["4 aprile 1971"]),
-                ("luogo e data di nascita: Palermo, 30/06/1958", &[DataNascita], &["30/06/1958"]),
-                ("I was born March 12, 1960 and moved to Italy later.", &[DataNascita], &["March 12, 1960"]),
-                ("Il bambino è nato in data 05/09/2024, quando arriva l'assegno unico?", &[DataNascita], &["05/09/2024"]),
-                ("nato a roma il 2 febbraio 1961", &[DataNascita], &["2 febbraio 1961"]),
+                (
+                    "Nata a Sant'Agata di Militello, il 4 aprile 1971.",
+                    &[DataNascita],
+                    &["4 aprile 1971"],
+                ),
+                (
+                    "luogo e data di nascita: Palermo, 30/06/1958",
+                    &[DataNascita],
+                    &["30/06/1958"],
+                ),
+                (
+                    "I was born March 12, 1960 and moved to Italy later.",
+                    &[DataNascita],
+                    &["March 12, 1960"],
+                ),
+                (
+                    "Il bambino è nato in data 05/09/2024, quando arriva l'assegno unico?",
+                    &[DataNascita],
+                    &["05/09/2024"],
+                ),
+                (
+                    "nato a roma il 2 febbraio 1961",
+                    &[DataNascita],
+                    &["2 febbraio 1961"],
+                ),
                 ("Date of birth: 1975-04-23", &[DataNascita], &["1975-04-23"]),
             ],
         );
@@ -1717,24 +2213,112 @@ mod tests {
         check_positives(
             Persona,
             &[
-                ("Buongiorno, mi chiamo Mario Rossi e vorrei sapere della NASpI.", &[Persona], &["Mario", "Rossi"]),
-                ("Il sottoscritto Mario Rossi, nato a Bari, chiede la pensione.", &[Persona], &["Mario", "Rossi"]),
-                ("La sottoscritta Anna Maria De Luca, residente a Napoli, chiede l'assegno.", &[Persona], &["Anna", "Maria", "De Luca"]),
-                ("io sottoscritto Giuseppe Verdi chiede il rimborso", &[Persona], &["Giuseppe", "Verdi"]),
-                ("Il/la sottoscritto/a Lucia Ferrari dichiara quanto segue.", &[Persona], &["Lucia", "Ferrari"]),
-                ("Il mio nome è Francesca Esposito e lavoro come colf.", &[Persona], &["Francesca", "Esposito"]),
-                ("My name is John Smith and I worked in Italy.", &[Persona], &["John", "Smith"]),
-                ("Gentile Sig.ra Bianchi, le scrivo per la pratica.", &[Persona], &["Bianchi"]),
-                ("Ho parlato con il Dott. Colombo del patronato.", &[Persona], &["Colombo"]),
-                ("Distinti saluti\nGiuseppe Verdi", &[Persona], &["Giuseppe", "Verdi"]),
-                ("Attendo una risposta. Cordiali saluti, Maria D'Amico", &[Persona], &["Maria", "D'Amico"]),
-                ("Vorrei sapere quando arriva il pagamento.\nGrazie\nMARIO ROSSI", &[Persona], &["MARIO", "ROSSI"]),
-                ("IL SOTTOSCRITTO MARIO ROSSI NATO A ROMA CHIEDE LA DISOCCUPAZIONE", &[Persona], &["MARIO", "ROSSI"]),
-                ("ciao mi chiamo luca bianchi e ho perso il lavoro", &[Persona], &["luca", "bianchi"]),
+                (
+                    "Buongiorno, mi chiamo Mario Rossi e vorrei sapere della NASpI.",
+                    &[Persona],
+                    &["Mario", "Rossi"],
+                ),
+                (
+                    "Il sottoscritto Mario Rossi, nato a Bari, chiede la pensione.",
+                    &[Persona],
+                    &["Mario", "Rossi"],
+                ),
+                (
+                    "La sottoscritta Anna Maria De Luca, residente a Napoli, chiede l'assegno.",
+                    &[Persona],
+                    &["Anna", "Maria", "De Luca"],
+                ),
+                (
+                    "io sottoscritto Giuseppe Verdi chiede il rimborso",
+                    &[Persona],
+                    &["Giuseppe", "Verdi"],
+                ),
+                (
+                    "Il/la sottoscritto/a Lucia Ferrari dichiara quanto segue.",
+                    &[Persona],
+                    &["Lucia", "Ferrari"],
+                ),
+                (
+                    "Il mio nome è Francesca Esposito e lavoro come colf.",
+                    &[Persona],
+                    &["Francesca", "Esposito"],
+                ),
+                (
+                    "My name is John Smith and I worked in Italy.",
+                    &[Persona],
+                    &["John", "Smith"],
+                ),
+                (
+                    "Gentile Sig.ra Bianchi, le scrivo per la pratica.",
+                    &[Persona],
+                    &["Bianchi"],
+                ),
+                (
+                    "Ho parlato con il Dott. Colombo del patronato.",
+                    &[Persona],
+                    &["Colombo"],
+                ),
+                (
+                    "Distinti saluti\nGiuseppe Verdi",
+                    &[Persona],
+                    &["Giuseppe", "Verdi"],
+                ),
+                (
+                    "Attendo una risposta. Cordiali saluti, Maria D'Amico",
+                    &[Persona],
+                    &["Maria", "D'Amico"],
+                ),
+                (
+                    "Vorrei sapere quando arriva il pagamento.\nGrazie\nMARIO ROSSI",
+                    &[Persona],
+                    &["MARIO", "ROSSI"],
+                ),
+                (
+                    "IL SOTTOSCRITTO MARIO ROSSI NATO A ROMA CHIEDE LA DISOCCUPAZIONE",
+                    &[Persona],
+                    &["MARIO", "ROSSI"],
+                ),
+                (
+                    "ciao mi chiamo luca bianchi e ho perso il lavoro",
+                    &[Persona],
+                    &["luca", "bianchi"],
+                ),
                 ("In fede\nElena Russo", &[Persona], &["Elena", "Russo"]),
-                ("Sono la Signora Gallo, vedova, e chiedo la reversibilità.", &[Persona], &["Gallo"]),
-                ("Nome e cognome: Paolo Greco", &[Persona], &["Paolo", "Greco"]),
-                ("Il sottoscritto Sig. Marco Bruno chiede informazioni.", &[Persona], &["Marco", "Bruno"]),
+                (
+                    "Sono la Signora Gallo, vedova, e chiedo la reversibilità.",
+                    &[Persona],
+                    &["Gallo"],
+                ),
+                (
+                    "Nome e cognome: Paolo Greco",
+                    &[Persona],
+                    &["Paolo", "Greco"],
+                ),
+                (
+                    "Il sottoscritto Sig. Marco Bruno chiede informazioni.",
+                    &[Persona],
+                    &["Marco", "Bruno"],
+                ),
+                (
+                    "Buongiorno, sono Chiara Lombardi e aspetto la NASpI.",
+                    &[Persona],
+                    &["Chiara", "Lombardi"],
+                ),
+                (
+                    "Mia madre Rosa Conti percepisce la pensione di reversibilità.",
+                    &[Persona],
+                    &["Rosa Conti"],
+                ),
+                (
+                    "Il conto è intestato a Luca Verdi, mio figlio.",
+                    &[Persona],
+                    &["Luca", "Verdi"],
+                ),
+                (
+                    "Il sottoscritto Mario Rossi, genitore di Luca Rossi, chiede il bonus.",
+                    &[Persona, Persona],
+                    &["Mario", "Luca"],
+                ),
             ],
         );
         check_negatives(
@@ -1757,6 +2341,11 @@ mod tests {
                 "Roma, Milano e Napoli hanno sedi INPS aperte il sabato?",
                 "Ho letto su Facebook che l'Assegno Unico aumenta.",
                 "Vi ringrazio anticipatamente.\nIn attesa di riscontro",
+                "Sono Stato licenziato a marzo e sono disoccupato.",
+                "SONO RIMASTO SENZA LAVORO E MIA MADRE PERCEPISCE LA PENSIONE.",
+                "Ci sono Novità sulla mia domanda?",
+                "Grazie Tante",
+                "Grazie Di Cuore",
             ],
         );
     }
@@ -1772,7 +2361,15 @@ mod tests {
         );
         assert_eq!(
             r.found,
-            [Persona, DataNascita, CodiceFiscale, Telefono, Email, Iban, PartitaIva]
+            [
+                Persona,
+                DataNascita,
+                CodiceFiscale,
+                Telefono,
+                Email,
+                Iban,
+                PartitaIva
+            ]
         );
         assert_eq!(
             r.text,
@@ -1783,7 +2380,15 @@ mod tests {
 
     #[test]
     fn placeholders_and_serde_names() {
-        let kinds = [CodiceFiscale, PartitaIva, Iban, Email, Telefono, DataNascita, Persona];
+        let kinds = [
+            CodiceFiscale,
+            PartitaIva,
+            Iban,
+            Email,
+            Telefono,
+            DataNascita,
+            Persona,
+        ];
         let names: Vec<String> = kinds
             .iter()
             .map(|k| serde_json::to_string(k).unwrap())
@@ -1791,16 +2396,28 @@ mod tests {
         assert_eq!(
             names,
             [
-                "\"codice_fiscale\"", "\"partita_iva\"", "\"iban\"", "\"email\"", "\"telefono\"",
-                "\"data_nascita\"", "\"persona\""
+                "\"codice_fiscale\"",
+                "\"partita_iva\"",
+                "\"iban\"",
+                "\"email\"",
+                "\"telefono\"",
+                "\"data_nascita\"",
+                "\"persona\""
             ]
         );
         let placeholders: Vec<&str> = kinds.iter().map(|k| k.placeholder()).collect();
+        // The tokenizer keeps these whole: both lists must agree.
+        assert_eq!(crate::text::PLACEHOLDERS, placeholders.as_slice());
         assert_eq!(
             placeholders,
             [
-                "[CODICE_FISCALE]", "[PARTITA_IVA]", "[IBAN]", "[EMAIL]", "[TELEFONO]",
-                "[DATA_NASCITA]", "[PERSONA]"
+                "[CODICE_FISCALE]",
+                "[PARTITA_IVA]",
+                "[IBAN]",
+                "[EMAIL]",
+                "[TELEFONO]",
+                "[DATA_NASCITA]",
+                "[PERSONA]"
             ]
         );
     }
@@ -1823,7 +2440,18 @@ mod tests {
         // Letters right next to the data: not split apart.
         assert!(redact("àRSSMRA80A01H501U").found.is_empty());
         assert!(redact("RSSMRA80A01H501Uè").found.is_empty());
-        for text in ["", " ", "\n\n", "[PERSONA]", "@", "+", "(+39)", "Sig.", "Grazie\n", "nato il"] {
+        for text in [
+            "",
+            " ",
+            "\n\n",
+            "[PERSONA]",
+            "@",
+            "+",
+            "(+39)",
+            "Sig.",
+            "Grazie\n",
+            "nato il",
+        ] {
             let r = redact(text);
             assert_eq!(r.text, text);
             assert!(r.found.is_empty());
@@ -1848,7 +2476,10 @@ mod tests {
             "0".repeat(1 << 20),
             "€ 1.200,00 / ".repeat(80_000),
         ];
-        let founds: Vec<usize> = inputs.iter().map(|input| redact(input).found.len()).collect();
+        let founds: Vec<usize> = inputs
+            .iter()
+            .map(|input| redact(input).found.len())
+            .collect();
         assert_eq!(founds[0], 100_000);
         assert_eq!(founds[7], 0, "titles alone are no names");
         assert!(
@@ -1861,11 +2492,53 @@ mod tests {
     // ---- property tests ----
 
     const WORDS: &[&str] = &[
-        "buongiorno", "vorrei", "sapere", "quando", "arriva", "la", "NASpI", "il", "mio",
-        "codice", "fiscale", "è", "Grazie", "per", "domanda", "di", "pensione", "assegno",
-        "unico", "ho", "perso", "lavoro", "mese", "scorso", "Cordiali", "saluti", "conto",
-        "corrente", "IBAN", "accredito", "INPS", "pratica", "ancora", "in", "attesa", "CF",
-        "cf:", "codice:", "(", ")", ",", ".", "\n", "Roma", "Milano", "madre", "figlio",
+        "buongiorno",
+        "vorrei",
+        "sapere",
+        "quando",
+        "arriva",
+        "la",
+        "NASpI",
+        "il",
+        "mio",
+        "codice",
+        "fiscale",
+        "è",
+        "Grazie",
+        "per",
+        "domanda",
+        "di",
+        "pensione",
+        "assegno",
+        "unico",
+        "ho",
+        "perso",
+        "lavoro",
+        "mese",
+        "scorso",
+        "Cordiali",
+        "saluti",
+        "conto",
+        "corrente",
+        "IBAN",
+        "accredito",
+        "INPS",
+        "pratica",
+        "ancora",
+        "in",
+        "attesa",
+        "CF",
+        "cf:",
+        "codice:",
+        "(",
+        ")",
+        ",",
+        ".",
+        "\n",
+        "Roma",
+        "Milano",
+        "madre",
+        "figlio",
     ];
 
     fn sentence(max: usize) -> impl Strategy<Value = String> {
@@ -1905,10 +2578,31 @@ mod tests {
     }
 
     const IBAN_FORMATS: &[(&str, usize)] = &[
-        ("IT", 27), ("SM", 27), ("DE", 22), ("GB", 22), ("FR", 27), ("ES", 24), ("NL", 18),
-        ("BE", 16), ("CH", 21), ("AT", 20), ("PT", 25), ("MT", 31), ("NO", 15), ("PL", 28),
-        ("IE", 22), ("LU", 20), ("DK", 18), ("GR", 27), ("RO", 24), ("HR", 21), ("LC", 32),
-        ("RU", 33), ("BR", 29), ("SA", 24), ("TR", 26),
+        ("IT", 27),
+        ("SM", 27),
+        ("DE", 22),
+        ("GB", 22),
+        ("FR", 27),
+        ("ES", 24),
+        ("NL", 18),
+        ("BE", 16),
+        ("CH", 21),
+        ("AT", 20),
+        ("PT", 25),
+        ("MT", 31),
+        ("NO", 15),
+        ("PL", 28),
+        ("IE", 22),
+        ("LU", 20),
+        ("DK", 18),
+        ("GR", 27),
+        ("RO", 24),
+        ("HR", 21),
+        ("LC", 32),
+        ("RU", 33),
+        ("BR", 29),
+        ("SA", 24),
+        ("TR", 26),
     ];
 
     /// Random valid IBAN: country and length from the registry, random alphanumeric BBAN,
@@ -1926,7 +2620,11 @@ mod tests {
             .prop_map(|((country, len), chars, grouped, lower)| {
                 let bban: String = chars[..len - 4].iter().collect();
                 let compact = iban_with_check(country, &bban);
-                let mut written = if grouped { spaced(&compact) } else { compact.clone() };
+                let mut written = if grouped {
+                    spaced(&compact)
+                } else {
+                    compact.clone()
+                };
                 if lower {
                     written = written.to_ascii_lowercase();
                 }
@@ -1973,17 +2671,132 @@ mod tests {
 
     /// Pieces that exercise every detector and their negative contexts.
     const PIECES: &[&str] = &[
-        "Il sottoscritto", "mi chiamo", "Mario", "ROSSI", "De", "D'Amico", "luca", "Sig.",
-        "Dott.ssa", "nato", "nata a Bari", "il", "12/03/1960", "3 marzo 1955", "data di nascita:",
-        "3331234567", "333", "123", "4567", "06", "164", "803", "+39", "(+39)", "0039", "02",
-        "12345678", "protocollo", "pratica", "n.", "domanda", "ticket", "INPS.", "tel.", "cell",
-        "IT60", "X054", "2811", "1010", "0000", "0123", "456", "RSSMRA80A01H501U", "IT",
-        "IT60X0542811101000000123456", "12345678903", "P.IVA", "mario.rossi@pec.it", "@", "pec.it",
-        "Distinti saluti", "Grazie", "In fede", "€", "euro", "1.200", "1.234,56", "legge",
-        "104/1992", "[PERSONA]", "[TELEFONO]", "GRAZIE", "C.F.", "chiede", "residente", "e",
-        "0612345678", "a", "Roma", "03/05/2021", "05/2024", "x", "_", "7",
+        "Il sottoscritto",
+        "mi chiamo",
+        "Mario",
+        "ROSSI",
+        "De",
+        "D'Amico",
+        "luca",
+        "Sig.",
+        "Dott.ssa",
+        "nato",
+        "nata a Bari",
+        "il",
+        "12/03/1960",
+        "3 marzo 1955",
+        "data di nascita:",
+        "3331234567",
+        "333",
+        "123",
+        "4567",
+        "06",
+        "164",
+        "803",
+        "+39",
+        "(+39)",
+        "0039",
+        "02",
+        "12345678",
+        "protocollo",
+        "pratica",
+        "n.",
+        "domanda",
+        "ticket",
+        "INPS.",
+        "tel.",
+        "cell",
+        "IT60",
+        "X054",
+        "2811",
+        "1010",
+        "0000",
+        "0123",
+        "456",
+        "RSSMRA80A01H501U",
+        "IT",
+        "IT60X0542811101000000123456",
+        "12345678903",
+        "P.IVA",
+        "mario.rossi@pec.it",
+        "@",
+        "pec.it",
+        "Distinti saluti",
+        "Grazie",
+        "In fede",
+        "€",
+        "euro",
+        "1.200",
+        "1.234,56",
+        "legge",
+        "104/1992",
+        "[PERSONA]",
+        "[TELEFONO]",
+        "GRAZIE",
+        "C.F.",
+        "chiede",
+        "residente",
+        "e",
+        "0612345678",
+        "a",
+        "Roma",
+        "03/05/2021",
+        "05/2024",
+        "x",
+        "_",
+        "7",
+        "Cordiali saluti",
+        "VAT",
+        "IT 01234567897",
+        "it",
+        "%",
+        "56",
+        "born on",
+        "12 March 1960",
+        "d.n.",
+        "sottoscritto/a",
+        "(06)",
+        "1234567",
+        "nato a Roma il",
+        "Anna Maria",
+        "La",
+        "Rosa",
+        "DE89",
+        "3704",
+        "0044",
+        "0532",
+        "0130",
+        "00",
+        "GB82WEST12345698765432",
+        "x@legalmail.it",
+        "RSSMRA80A01H5LMX",
+        "mi chiamo mario",
+        "my name is",
+        "MARIO",
+        "NATO",
+        "IL",
+        "12/03/60",
+        "marzo",
+        "1955",
+        "Salve",
+        "Dr",
+        "Mr",
+        "O'Neill",
+        "Ø",
+        "é",
+        "٣",
+        "三",
+        "sono",
+        "mia madre",
+        "intestato a",
+        "figlio di",
+        "Tante",
+        "I am",
     ];
-    const GLUE: &[&str] = &[" ", " ", " ", "", "\n", ", ", ".", "-", "/", ":", "\t", "  "];
+    const GLUE: &[&str] = &[
+        " ", " ", " ", "", "\n", ", ", ".", "-", "/", ":", "\t", "  ", "'", "(", ")", "+", "@",
+        "_", "\u{a0}", ";", "\r\n", "–",
+    ];
 
     fn soup() -> impl Strategy<Value = String> {
         prop::collection::vec(
@@ -1994,28 +2807,44 @@ mod tests {
     }
 
     fn count_placeholders(text: &str) -> usize {
-        [CodiceFiscale, PartitaIva, Iban, Email, Telefono, DataNascita, Persona]
-            .iter()
-            .map(|k| text.matches(k.placeholder()).count())
-            .sum()
+        [
+            CodiceFiscale,
+            PartitaIva,
+            Iban,
+            Email,
+            Telefono,
+            DataNascita,
+            Persona,
+        ]
+        .iter()
+        .map(|k| text.matches(k.placeholder()).count())
+        .sum()
     }
 
     /// Placeholders with a letter or digit right before or after them.
     fn glued_placeholders(text: &str) -> usize {
-        [CodiceFiscale, PartitaIva, Iban, Email, Telefono, DataNascita, Persona]
-            .iter()
-            .flat_map(|k| {
-                let p = k.placeholder();
-                text.match_indices(p).filter(move |&(i, _)| {
-                    char_before(text, i).is_some_and(char::is_alphanumeric)
-                        || char_after(text, i + p.len()).is_some_and(char::is_alphanumeric)
-                })
+        [
+            CodiceFiscale,
+            PartitaIva,
+            Iban,
+            Email,
+            Telefono,
+            DataNascita,
+            Persona,
+        ]
+        .iter()
+        .flat_map(|k| {
+            let p = k.placeholder();
+            text.match_indices(p).filter(move |&(i, _)| {
+                char_before(text, i).is_some_and(char::is_alphanumeric)
+                    || char_after(text, i + p.len()).is_some_and(char::is_alphanumeric)
             })
-            .count()
+        })
+        .count()
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(100000))]
+        #![proptest_config(ProptestConfig::with_cases(2000))]
 
         #[test]
         fn mixed_data_is_idempotent_and_accounted_for(text in soup()) {

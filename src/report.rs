@@ -52,9 +52,17 @@ fn confusion_svg(e: &Evaluation) -> String {
             esc(&m.labels[i])
         );
         for (j, &count) in row.iter().enumerate() {
-            let share = if total > 0 { count as f64 / total as f64 } else { 0.0 };
+            let share = if total > 0 {
+                count as f64 / total as f64
+            } else {
+                0.0
+            };
             let x = left + cell * j as f64;
-            let colour = if i == j || count == 0 { heat(share) } else { format!("hsl(8, 75%, {:.0}%)", 92.0 - 50.0 * share.min(1.0) * 2.0) };
+            let colour = if i == j || count == 0 {
+                heat(share)
+            } else {
+                format!("hsl(8, 75%, {:.0}%)", 92.0 - 50.0 * share.min(1.0) * 2.0)
+            };
             let ink = if share > 0.55 { "white" } else { "#222" };
             let _ = write!(
                 svg,
@@ -90,7 +98,11 @@ fn bars_svg(e: &Evaluation) -> String {
         r#"<svg xmlns="http://www.w3.org/2000/svg" width="{}" height="{height}" font-family="sans-serif" font-size="11" role="img" aria-label="precision, recall and F1 per service">"#,
         left + width + 60.0
     );
-    let series = [("precision", "#4e79a7"), ("recall", "#f28e2b"), ("F1", "#59a14f")];
+    let series = [
+        ("precision", "#4e79a7"),
+        ("recall", "#f28e2b"),
+        ("F1", "#59a14f"),
+    ];
     for (k, (name, colour)) in series.iter().enumerate() {
         let x = left + 100.0 * k as f64;
         let _ = write!(
@@ -108,7 +120,9 @@ fn bars_svg(e: &Evaluation) -> String {
             y + 20.0,
             esc(&s.service)
         );
-        for (k, (value, (name, colour))) in [s.precision, s.recall, s.f1].iter().zip(series).enumerate() {
+        for (k, (value, (name, colour))) in
+            [s.precision, s.recall, s.f1].iter().zip(series).enumerate()
+        {
             let by = y + 4.0 + 11.0 * k as f64;
             let _ = write!(
                 svg,
@@ -198,7 +212,12 @@ fn reliability_svg(e: &Evaluation) -> String {
 }
 
 /// The whole page. `texts` gives the (already redacted) text of each mistake's line.
-pub fn html(title: &str, e: &Evaluation, text_of_line: &dyn Fn(usize) -> String, max_mistakes: usize) -> String {
+pub fn html(
+    title: &str,
+    e: &Evaluation,
+    text_of_line: &dyn Fn(usize) -> String,
+    max_mistakes: usize,
+) -> String {
     let m = &e.metrics;
     let mut page = String::new();
     let _ = write!(
@@ -219,9 +238,15 @@ table {{ border-collapse: collapse; font-size: 0.9em; }} td, th {{ border-bottom
         ("accuracy", format!("{:.3}", m.accuracy)),
         ("macro-F1", format!("{:.3}", m.macro_f1)),
         ("answered", format!("{:.1}%", e.coverage * 100.0)),
-        ("accuracy when answered", format!("{:.3}", e.answered_accuracy)),
+        (
+            "accuracy when answered",
+            format!("{:.3}", e.answered_accuracy),
+        ),
         ("calibration error (ECE)", format!("{:.3}", e.ece)),
-        ("out-of-scope recall", format!("{:.3}", e.out_of_scope_recall)),
+        (
+            "out-of-scope recall",
+            format!("{:.3}", e.out_of_scope_recall),
+        ),
     ];
     page.push_str("<div>");
     for (name, value) in kpis {
@@ -285,7 +310,12 @@ mod tests {
                 abstained: false,
             }],
         };
-        let page = html("Test <report>", &e, &|line| format!("request on line {line} & <script>"), 10);
+        let page = html(
+            "Test <report>",
+            &e,
+            &|line| format!("request on line {line} & <script>"),
+            10,
+        );
         assert!(page.starts_with("<!DOCTYPE html>"));
         assert!(!page.contains("<script>"));
         assert!(page.contains("request on line 2 &amp; &lt;script&gt;"));

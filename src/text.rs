@@ -6,11 +6,10 @@
 //!    - normalizer: NFKD, strip accents, lowercase, unify apostrophes (’ ‘ ` ´ → ');
 //!    - pre-tokenizer: split on whitespace and punctuation, then split digits from letters;
 //!    - model: byte-pair encoding (pieces that continue a word are marked `##` in the analysis).
+//!
 //!    Placeholders such as `[EMAIL]` left by redaction are special tokens kept whole.
 //! 3. [`TextAnalyzer::analyze`] groups the tokens back into whole words, so that features can use
 //!    both the words and their subword pieces, and explanations can name whole words.
-
-use std::collections::HashSet;
 
 use tokenizers::decoders::bpe::BPEDecoder as BpeDecoder;
 use tokenizers::models::bpe::{BPE, BpeTrainerBuilder};
@@ -256,8 +255,9 @@ impl TextAnalyzer {
 
     /// Distinct placeholders the tokenizer knows (to check a loaded tokenizer is ours).
     pub fn knows_placeholders(&self) -> bool {
-        let vocab: HashSet<String> = self.tokenizer.get_vocab(true).into_keys().collect();
-        PLACEHOLDERS.iter().all(|p| vocab.contains(*p))
+        PLACEHOLDERS
+            .iter()
+            .all(|p| self.tokenizer.token_to_id(p).is_some())
     }
 }
 

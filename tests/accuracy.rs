@@ -32,8 +32,14 @@ fn committed_model_is_what_train_produces_and_scores_well_on_the_test_set() {
     }
 
     let bytes = std::fs::read(&train_path).unwrap();
-    let model = Classifier::fit(&train, &catalog, &ClassifierParams::default(), sha256_hex(&bytes), &Quiet)
-        .unwrap();
+    let model = Classifier::fit(
+        &train,
+        &catalog,
+        &ClassifierParams::default(),
+        sha256_hex(&bytes),
+        &Quiet,
+    )
+    .unwrap();
     let dir = tempfile::tempdir().unwrap();
     model.save(dir.path()).unwrap();
     for file in ["manifest.json", "model.json", "tokenizer.json"] {
@@ -47,9 +53,20 @@ fn committed_model_is_what_train_produces_and_scores_well_on_the_test_set() {
 
     let evaluation = sportello::eval::evaluate(&model, &test, None).unwrap();
     let macro_f1 = evaluation.metrics.macro_f1;
-    eprintln!("test macro-F1 {macro_f1:.3}, accuracy {:.3}", evaluation.metrics.accuracy);
-    assert!(macro_f1 >= 0.85, "macro-F1 on data/test.jsonl is {macro_f1:.3}");
+    eprintln!(
+        "test macro-F1 {macro_f1:.3}, accuracy {:.3}",
+        evaluation.metrics.accuracy
+    );
+    assert!(
+        macro_f1 >= 0.85,
+        "macro-F1 on data/test.jsonl is {macro_f1:.3}"
+    );
     for s in &evaluation.metrics.per_service {
-        assert!(s.f1 >= 0.7, "{} has F1 {:.3} on the test set", s.service, s.f1);
+        assert!(
+            s.f1 >= 0.7,
+            "{} has F1 {:.3} on the test set",
+            s.service,
+            s.f1
+        );
     }
 }

@@ -9,7 +9,8 @@ use serde::Deserialize;
 use sportello::data::load_examples;
 use sportello::{Classifier, RecommendOptions};
 
-static MODEL: LazyLock<Classifier> = LazyLock::new(|| Classifier::load(&root().join("models")).unwrap());
+static MODEL: LazyLock<Classifier> =
+    LazyLock::new(|| Classifier::load(&root().join("models")).unwrap());
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -51,7 +52,13 @@ fn two_needs_are_recognised_and_background_is_not() {
     let control = read_multi("single_intent_control.jsonl");
     let false_secondary = control
         .iter()
-        .filter(|r| MODEL.recommend(&r.text, &options).unwrap().secondary.is_some())
+        .filter(|r| {
+            MODEL
+                .recommend(&r.text, &options)
+                .unwrap()
+                .secondary
+                .is_some()
+        })
         .count();
     eprintln!(
         "two needs: both found {both}/{}, secondary precision {right}/{shown}; background: {false_secondary}/{} got a secondary",

@@ -68,12 +68,8 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     if let Some(folds) = args.cv {
         let catalog = Catalog::load(&args.catalog)?;
         let examples = sportello::data::load_examples(&args.data, &catalog.labels())?;
-        let cv = sportello::eval::cross_validate(
-            &examples,
-            &catalog,
-            &args.settings.params()?,
-            folds,
-        )?;
+        let cv =
+            sportello::eval::cross_validate(&examples, &catalog, &args.settings.params()?, folds)?;
         output::print_cross_validation(&cv, args.json)?;
         return Ok(exit::OK);
     }

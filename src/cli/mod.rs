@@ -1,9 +1,11 @@
 //! Command-line interface: one file per subcommand, each with `Args` and `run`.
 
+mod batch;
 mod check_data;
 mod classify;
 mod evaluate;
 mod output;
+mod redact;
 mod train;
 
 use std::process::ExitCode;
@@ -45,6 +47,9 @@ enum Command {
     Evaluate(evaluate::Args),
     /// Check a labelled file: counts, duplicates, near-duplicates, conflicting labels.
     CheckData(check_data::Args),
+    /// Replace personal data (codice fiscale, IBAN, e-mail, phone, date of birth, names) with
+    /// placeholders.
+    Redact(redact::Args),
 }
 
 /// Runs the command line and returns the process exit code.
@@ -55,6 +60,7 @@ pub fn main() -> ExitCode {
         Command::Classify(args) => classify::run(args),
         Command::Evaluate(args) => evaluate::run(args),
         Command::CheckData(args) => check_data::run(args),
+        Command::Redact(args) => redact::run(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -141,6 +141,21 @@ pub fn print_train_summary(
     for (label, n) in &services {
         writeln!(out, "  {label:<22} {n:>5}")?;
     }
+    if s.examples_with_personal_data > 0 {
+        let kinds: Vec<String> = s
+            .personal_data
+            .iter()
+            .map(|(kind, n)| format!("{} {n}", kind.placeholder()))
+            .collect();
+        writeln!(
+            out,
+            "Personal data redacted before training in {} examples: {}",
+            s.examples_with_personal_data,
+            kinds.join(", ")
+        )?;
+    } else {
+        writeln!(out, "No personal data found in the training examples")?;
+    }
     writeln!(
         out,
         "Tokenizer vocabulary: {} tokens; feature width: {}",
@@ -149,9 +164,7 @@ pub fn print_train_summary(
     writeln!(
         out,
         "Cross-validation ({} folds, out-of-fold): accuracy {:.3}, macro-F1 {:.3}",
-        s.cv_folds,
-        s.cv_accuracy,
-        s.cv_macro_f1
+        s.cv_folds, s.cv_accuracy, s.cv_macro_f1
     )?;
     writeln!(
         out,

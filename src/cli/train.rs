@@ -169,7 +169,10 @@ mod tests {
     fn defaults_and_overrides_become_params() {
         let w = Wrapper::parse_from(["x"]);
         assert_eq!(w.args.data, PathBuf::from("data/requests.jsonl"));
-        assert_eq!(w.args.settings.params().unwrap(), ClassifierParams::default());
+        assert_eq!(
+            w.args.settings.params().unwrap(),
+            ClassifierParams::default()
+        );
         let w = Wrapper::parse_from(["x", "--alpha", "0.5", "--target-precision", "0.9"]);
         let p = w.args.settings.params().unwrap();
         assert_eq!(p.alpha, 0.5);

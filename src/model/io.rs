@@ -156,19 +156,30 @@ impl Classifier {
             }
             Ok(bytes)
         };
-        let tokenizer_bytes = verified(TOKENIZER_FILE)?;
-        let model_bytes = verified(MODEL_FILE)?;
+        // The two files are checked and parsed on two threads: parsing is most of a cold start.
         let tokenizer_path = dir.join(TOKENIZER_FILE);
-        let tokenizer_text = std::str::from_utf8(&tokenizer_bytes)
-            .map_err(|_| Error::model(&tokenizer_path, "not UTF-8"))?;
-        let analyzer = TextAnalyzer::from_json(tokenizer_text)
-            .map_err(|e| Error::model(&tokenizer_path, e.to_string()))?;
+        let model_path = dir.join(MODEL_FILE);
+        let (analyzer, file) = std::thread::scope(|scope| {
+            let tokenizer = scope.spawn(|| -> Result<TextAnalyzer> {
+                let bytes = verified(TOKENIZER_FILE)?;
+                let text = std::str::from_utf8(&bytes)
+                    .map_err(|_| Error::model(&tokenizer_path, "not UTF-8"))?;
+                TextAnalyzer::from_json(text)
+                    .map_err(|e| Error::model(&tokenizer_path, e.to_string()))
+            });
+            let model = verified(MODEL_FILE).and_then(|bytes| {
+                serde_json::from_slice::<ModelFile>(&bytes)
+                    .map_err(|e| Error::model(&model_path, e.to_string()))
+            });
+            let tokenizer = tokenizer
+                .join()
+                .unwrap_or_else(|_| Err(Error::model(&tokenizer_path, "could not be read")));
+            (tokenizer, model)
+        });
+        let (analyzer, file) = (analyzer?, file?);
         if !analyzer.knows_placeholders() {
             return Err(Error::model(&tokenizer_path, "not a sportello tokenizer"));
         }
-        let model_path = dir.join(MODEL_FILE);
-        let file: ModelFile = serde_json::from_slice(&model_bytes)
-            .map_err(|e| Error::model(&model_path, e.to_string()))?;
         if file.format_version != FORMAT_VERSION {
             return Err(Error::model(
                 &model_path,
@@ -227,7 +238,14 @@ mod tests {
         let catalog = Catalog::load(&root.join("mini_services.toml")).unwrap();
         let examples: Vec<Example> =
             crate::data::load_examples(&root.join("mini_train.jsonl"), &catalog.labels()).unwrap();
-        Classifier::fit(&examples, &catalog, &ClassifierParams::default(), "test".into(), &Quiet).unwrap()
+        Classifier::fit(
+            &examples,
+            &catalog,
+            &ClassifierParams::default(),
+            "test".into(),
+            &Quiet,
+        )
+        .unwrap()
     }
 
     #[test]
@@ -255,7 +273,9 @@ mod tests {
             .collect();
         // a folder where the model's temporary file would go makes its creation fail, after the
         // tokenizer's temporary file was written
-        let blocker = dir.path().join(format!(".{MODEL_FILE}.tmp-{}", std::process::id()));
+        let blocker = dir
+            .path()
+            .join(format!(".{MODEL_FILE}.tmp-{}", std::process::id()));
         std::fs::create_dir(&blocker).unwrap();
         assert!(model.save(dir.path()).is_err());
         std::fs::remove_dir(&blocker).unwrap();

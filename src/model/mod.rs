@@ -4,7 +4,7 @@
 mod hyperparams;
 mod io;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use linfa::prelude::*;
 use linfa_logistic::{MultiFittedLogisticRegression, MultiLogisticRegression};
@@ -21,6 +21,7 @@ use crate::data::Example;
 use crate::error::{Error, Result};
 use crate::eval::{self, Metrics};
 use crate::features::{self, FeatureSpace, Float, SparseRow, Term};
+use crate::redact::{Kind, redact};
 use crate::text::{Analysis, TextAnalyzer};
 
 /// What training learnt about its own quality, from cross-validation on the training data.
@@ -31,6 +32,10 @@ pub struct TrainingSummary {
     pub examples: usize,
     /// Examples per service, in label order.
     pub per_service: Vec<usize>,
+    /// Training requests that contained personal data (redacted before anything else), and how
+    /// many items of each kind were found.
+    pub examples_with_personal_data: usize,
+    pub personal_data: BTreeMap<Kind, usize>,
     /// Tokens in the trained tokenizer's vocabulary.
     pub tokenizer_vocab: usize,
     /// Columns of the feature vectors.
@@ -195,7 +200,16 @@ impl Classifier {
         let n_folds = params.calibration_folds.min(smallest);
         let steps = n_folds + 3;
         observer.stage("training the tokenizer", 1, steps);
-        let texts: Vec<&str> = examples.iter().map(|e| e.text.as_str()).collect();
+        // Personal data is replaced by placeholders before the tokenizer, the features or any
+        // file sees the texts.
+        let redacted: Vec<crate::redact::Redacted> =
+            examples.par_iter().map(|e| redact(&e.text)).collect();
+        let examples_with_personal_data = redacted.iter().filter(|r| !r.found.is_empty()).count();
+        let mut personal_data: BTreeMap<Kind, usize> = BTreeMap::new();
+        for kind in redacted.iter().flat_map(|r| &r.found) {
+            *personal_data.entry(*kind).or_default() += 1;
+        }
+        let texts: Vec<&str> = redacted.iter().map(|r| r.text.as_str()).collect();
         let analyzer = TextAnalyzer::train(&texts, params.tokenizer)?;
         check_cancel(observer)?;
         observer.stage("analysing the requests", 2, steps);
@@ -207,7 +221,9 @@ impl Classifier {
 
         // Out-of-fold logits from cross-validation.
         let folds = eval::stratified_folds(&y, n_folds, params.seed);
-        let fold_results: Vec<Result<Vec<(usize, Vec<f64>)>>> = (0..n_folds)
+        // per fold: (example index, out-of-fold logits) of its held-out examples
+        type FoldLogits = Vec<(usize, Vec<f64>)>;
+        let fold_results: Vec<Result<FoldLogits>> = (0..n_folds)
             .into_par_iter()
             .map(|fold| {
                 observer.stage("cross-validating", 3 + fold, steps);
@@ -265,6 +281,8 @@ impl Classifier {
             data_sha256,
             examples: examples.len(),
             per_service,
+            examples_with_personal_data,
+            personal_data,
             tokenizer_vocab: analyzer.vocab_size(),
             feature_width: space.width(),
             cv_folds: n_folds,
@@ -325,7 +343,7 @@ impl Classifier {
             temperature,
             threshold,
         } = self.calibration;
-        if !(temperature.is_finite() && temperature > 0.0) || !(0.0..=1.0).contains(&threshold) {
+        if !(temperature.is_finite() && temperature > 0.0 && (0.0..=1.0).contains(&threshold)) {
             return problem(format!(
                 "calibration out of range (temperature {temperature}, threshold {threshold})"
             ));
@@ -336,10 +354,10 @@ impl Classifier {
         Ok(())
     }
 
-    /// Scores one request.
+    /// Scores one request (its personal data redacted first).
     pub fn score(&self, text: &str) -> Result<Scores> {
         let cleaned = crate::text::clean(text);
-        let analysis = self.analyzer.analyze(&cleaned.text)?;
+        let analysis = self.analyzer.analyze(&redact(&cleaned.text).text)?;
         let terms = features::terms(&analysis, &self.features.params);
         let row = self.features.transform_terms(&terms);
         let z = logits(&self.linear, &row);

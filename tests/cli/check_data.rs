@@ -5,7 +5,13 @@ use crate::util::*;
 #[test]
 fn shipped_data_is_clean_and_test_set_is_disjoint() {
     let output = sportello()
-        .args(["check-data", "data/requests.jsonl", "--against", "data/test.jsonl", "--json"])
+        .args([
+            "check-data",
+            "data/requests.jsonl",
+            "--against",
+            "data/test.jsonl",
+            "--json",
+        ])
         .output()
         .unwrap();
     let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
@@ -38,5 +44,8 @@ fn reports_problems_and_fails() {
         .unwrap();
     assert_eq!(output.status.code(), Some(2));
     let text = String::from_utf8(output.stdout).unwrap();
-    assert!(text.contains("same text, two labels: lines 1 and 2"), "{text}");
+    assert!(
+        text.contains("same text, two labels: lines 1 and 2"),
+        "{text}"
+    );
 }

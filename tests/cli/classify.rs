@@ -3,8 +3,15 @@
 use crate::util::*;
 
 fn classify_json(text: &str) -> serde_json::Value {
-    let output = sportello().args(["classify", "--json", text]).output().unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let output = sportello()
+        .args(["classify", "--json", text])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     serde_json::from_slice(&output.stdout).unwrap()
 }
 
@@ -16,7 +23,11 @@ fn json_output_has_the_contract_fields() {
     assert!((0.0..=1.0).contains(&confidence));
     assert!(json["abstained"].is_boolean());
     let alternatives = json["alternatives"].as_array().unwrap();
-    assert_eq!(alternatives.len(), 2, "top-k 3 = the service and two alternatives");
+    assert_eq!(
+        alternatives.len(),
+        2,
+        "top-k 3 = the service and two alternatives"
+    );
     for a in alternatives {
         assert!(a["service"].is_string() && a["confidence"].is_f64());
         assert!(a["confidence"].as_f64().unwrap() <= confidence);
@@ -71,11 +82,23 @@ fn reads_standard_input_when_no_text_is_given() {
 #[test]
 fn style_chooses_the_register() {
     let simple = sportello()
-        .args(["classify", "--json", "--style", "simple", "quando pagano la naspi"])
+        .args([
+            "classify",
+            "--json",
+            "--style",
+            "simple",
+            "quando pagano la naspi",
+        ])
         .output()
         .unwrap();
     let detailed = sportello()
-        .args(["classify", "--json", "--style", "detailed", "quando pagano la naspi"])
+        .args([
+            "classify",
+            "--json",
+            "--style",
+            "detailed",
+            "quando pagano la naspi",
+        ])
         .output()
         .unwrap();
     let simple: serde_json::Value = serde_json::from_slice(&simple.stdout).unwrap();
@@ -106,7 +129,13 @@ fn abstains_below_the_threshold_and_says_so() {
     assert!(text.contains("operatore"), "{text}");
     let json: serde_json::Value = serde_json::from_slice(
         &sportello()
-            .args(["classify", "--json", "--threshold", "1", "quando pagano la naspi"])
+            .args([
+                "classify",
+                "--json",
+                "--threshold",
+                "1",
+                "quando pagano la naspi",
+            ])
             .output()
             .unwrap()
             .stdout,
@@ -154,7 +183,10 @@ fn batch_keeps_order_and_copies_other_fields() {
     assert_eq!(rows[0]["service"], "pensione");
     assert_eq!(rows[1]["service"], "fuori_ambito");
     assert_eq!(rows[2]["service"], "cassa_integrazione");
-    assert!(rows.iter().all(|r| r.get("text").is_none()), "requests are not echoed");
+    assert!(
+        rows.iter().all(|r| r.get("text").is_none()),
+        "requests are not echoed"
+    );
 }
 
 #[test]
@@ -175,7 +207,12 @@ fn batch_reports_bad_lines_and_classifies_the_good_ones() {
         .output()
         .unwrap();
     let stderr = clear_error(&output);
-    for expected in ["line 2: not JSON", "line 3: missing \"text\"", "line 5: not valid UTF-8", "4 line(s)"] {
+    for expected in [
+        "line 2: not JSON",
+        "line 3: missing \"text\"",
+        "line 5: not valid UTF-8",
+        "4 line(s)",
+    ] {
         assert!(stderr.contains(expected), "{expected}: {stderr}");
     }
     let rows: Vec<serde_json::Value> = String::from_utf8(output.stdout)
@@ -200,7 +237,8 @@ fn missing_or_damaged_models_are_clear_errors() {
     clear_error(&output);
 
     let dir = tempfile::tempdir().unwrap();
-    let damage: [(&str, fn(&mut Vec<u8>)); 4] = [
+    type Damage = fn(&mut Vec<u8>);
+    let damage: [(&str, Damage); 4] = [
         ("model.json", |b| b.truncate(b.len() / 2)),
         ("model.json", |b| {
             let i = b.len() / 3;
@@ -240,8 +278,18 @@ fn bad_requests_and_options_are_clear_errors() {
             .output()
             .unwrap(),
     );
-    clear_error(&sportello().args(["classify", "--top-k", "0", "ciao"]).output().unwrap());
-    clear_error(&sportello().args(["classify", "--threshold", "7", "ciao"]).output().unwrap());
+    clear_error(
+        &sportello()
+            .args(["classify", "--top-k", "0", "ciao"])
+            .output()
+            .unwrap(),
+    );
+    clear_error(
+        &sportello()
+            .args(["classify", "--threshold", "7", "ciao"])
+            .output()
+            .unwrap(),
+    );
     clear_error(
         &sportello()
             .args(["classify", "--batch", "/nonexistent.jsonl"])

@@ -12,7 +12,14 @@ fn evaluates_the_shipped_model_on_the_test_set() {
     let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     let n = json["examples"].as_u64().unwrap();
     assert!(n >= 330);
-    for key in ["accuracy", "macro_f1", "coverage", "answered_accuracy", "ece", "out_of_scope_recall"] {
+    for key in [
+        "accuracy",
+        "macro_f1",
+        "coverage",
+        "answered_accuracy",
+        "ece",
+        "out_of_scope_recall",
+    ] {
         let v = json[key].as_f64().unwrap_or_else(|| panic!("{key}"));
         assert!((0.0..=1.0).contains(&v), "{key} = {v}");
     }
@@ -38,7 +45,13 @@ fn human_report_has_the_table_and_the_matrix() {
         .unwrap();
     assert!(output.status.success());
     let text = String::from_utf8(output.stdout).unwrap();
-    for expected in ["macro-F1", "precision", "Confusion matrix", "Answered", "Out of scope"] {
+    for expected in [
+        "macro-F1",
+        "precision",
+        "Confusion matrix",
+        "Answered",
+        "Out of scope",
+    ] {
         assert!(text.contains(expected), "{expected}: {text}");
     }
 }
@@ -52,7 +65,11 @@ fn cross_validates_training() {
         .arg(fixture("mini_services.toml"))
         .output()
         .unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(json["folds"], 2);
     assert_eq!(json["fold_macro_f1"].as_array().unwrap().len(), 2);
@@ -75,7 +92,13 @@ fn bad_arguments_are_clear_errors() {
     );
     clear_error(
         &sportello()
-            .args(["evaluate", "--data", "data/test.jsonl", "--model", "/nonexistent"])
+            .args([
+                "evaluate",
+                "--data",
+                "data/test.jsonl",
+                "--model",
+                "/nonexistent",
+            ])
             .output()
             .unwrap(),
     );

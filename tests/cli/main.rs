@@ -3,5 +3,6 @@
 mod check_data;
 mod classify;
 mod evaluate;
+mod redact;
 mod train;
 mod util;

@@ -89,10 +89,22 @@ fn bad_data_is_reported_with_line_numbers() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("model");
     let cases = [
-        (r#"{"text": "ciao ciao", "label": "bonus_vacanze"}"#, "line 25: unknown label `bonus_vacanze`"),
-        (r#"{"text": "   ", "label": "naspi"}"#, "line 25: empty `text`"),
-        (r#"{"text": "Devo fare il 730 quest'anno?", "label": "fuori_ambito"}"#, "line 25: duplicate of line 18"),
-        (r#"{"text": "devo fare il 730 quest'anno", "label": "naspi"}"#, "line 25: same text as line 18"),
+        (
+            r#"{"text": "ciao ciao", "label": "bonus_vacanze"}"#,
+            "line 25: unknown label `bonus_vacanze`",
+        ),
+        (
+            r#"{"text": "   ", "label": "naspi"}"#,
+            "line 25: empty `text`",
+        ),
+        (
+            r#"{"text": "Devo fare il 730 quest'anno?", "label": "fuori_ambito"}"#,
+            "line 25: duplicate of line 18",
+        ),
+        (
+            r#"{"text": "devo fare il 730 quest'anno", "label": "naspi"}"#,
+            "line 25: same text as line 18",
+        ),
         ("this is not json", "line 25: not a JSON object"),
         (r#"{"label": "naspi"}"#, "line 25: missing `text`"),
     ];
@@ -114,7 +126,10 @@ fn too_few_examples_of_a_service_is_an_error() {
         .collect();
     let stderr = clear_error(&train_on(&data, &dir.path().join("m")));
     assert!(stderr.contains("`pensione` has 1 examples"), "{stderr}");
-    assert!(stderr.contains("warning: the services are imbalanced"), "{stderr}");
+    assert!(
+        stderr.contains("warning: the services are imbalanced"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -172,7 +187,11 @@ fn a_failed_training_leaves_the_previous_model_intact() {
 
 #[test]
 fn bad_settings_are_rejected() {
-    for args in [["--alpha=-2"], ["--max-features=0"], ["--target-precision=2"]] {
+    for args in [
+        ["--alpha=-2"],
+        ["--max-features=0"],
+        ["--target-precision=2"],
+    ] {
         let output = sportello().arg("train").args(args).output().unwrap();
         clear_error(&output);
     }

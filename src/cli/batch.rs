@@ -1,0 +1,184 @@
+//! Streaming JSON Lines batches shared by `classify --batch` and `redact --batch`: bounded
+//! lines, chunks processed on all cores, output in input order, bad lines reported and skipped.
+
+use std::io::{BufRead, BufWriter, Write};
+use std::path::Path;
+
+use anyhow::Context;
+use rayon::prelude::*;
+
+use super::exit;
+
+/// Longest request read from standard input or from one batch line; see the README.
+pub const MAX_INPUT_BYTES: u64 = 1024 * 1024;
+
+/// Lines processed together: enough to keep both cores busy, few enough for constant memory.
+const CHUNK_LINES: usize = 512;
+
+pub type JsonObject = serde_json::Map<String, serde_json::Value>;
+
+/// What a line's handler returns: the output object, or a reason and the fields to copy through.
+pub type LineResult = Result<JsonObject, (String, JsonObject)>;
+
+/// Removes and returns the non-blank `"text"` of a line.
+pub fn take_text(object: &mut JsonObject) -> Result<String, (String, JsonObject)> {
+    match object.remove("text") {
+        Some(serde_json::Value::String(s)) if !sportello::text::is_blank(&s) => Ok(s),
+        Some(serde_json::Value::String(_)) => Err(("empty \"text\"".into(), object.clone())),
+        Some(_) => Err(("\"text\" is not a string".into(), object.clone())),
+        None => Err(("missing \"text\"".into(), object.clone())),
+    }
+}
+
+/// Runs `handle` on every JSON object line of `path` (`-` for standard input) and writes one
+/// JSON line per input line to standard output, in order. Returns exit code 2 if any line failed.
+pub fn run(path: &Path, handle: impl Fn(JsonObject) -> LineResult + Sync) -> anyhow::Result<u8> {
+    let reader: Box<dyn BufRead> = if path.as_os_str() == "-" {
+        Box::new(std::io::BufReader::new(std::io::stdin()))
+    } else {
+        let file =
+            std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
+        Box::new(std::io::BufReader::with_capacity(1 << 16, file))
+    };
+    let stdout = std::io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    let mut lines = BoundedLines::new(reader, MAX_INPUT_BYTES as usize);
+    let mut failed = 0usize;
+    let mut line_no = 0usize;
+    loop {
+        let mut chunk: Vec<(usize, Result<Vec<u8>, String>)> = Vec::with_capacity(CHUNK_LINES);
+        while chunk.len() < CHUNK_LINES {
+            match lines
+                .next_line()
+                .with_context(|| format!("reading {}", path.display()))?
+            {
+                None => break,
+                Some(line) => {
+                    line_no += 1;
+                    if line
+                        .as_ref()
+                        .is_ok_and(|l| l.iter().all(u8::is_ascii_whitespace))
+                    {
+                        continue; // blank lines carry no request
+                    }
+                    chunk.push((line_no, line));
+                }
+            }
+        }
+        if chunk.is_empty() {
+            break;
+        }
+        let results: Vec<(usize, LineResult)> = chunk
+            .into_par_iter()
+            .map(|(n, line)| (n, parse(line).and_then(&handle)))
+            .collect();
+        for (n, result) in results {
+            match result {
+                Ok(object) => writeln!(out, "{}", serde_json::Value::Object(object))?,
+                Err((reason, mut object)) => {
+                    failed += 1;
+                    eprintln!("sportello: line {n}: {reason}");
+                    object.insert("line".into(), n.into());
+                    object.insert("error".into(), reason.into());
+                    writeln!(out, "{}", serde_json::Value::Object(object))?;
+                }
+            }
+        }
+    }
+    out.flush()?;
+    if failed > 0 {
+        eprintln!("sportello: {failed} line(s) failed (see above)");
+        return Ok(exit::ERROR);
+    }
+    Ok(exit::OK)
+}
+
+/// A line as a JSON object.
+fn parse(line: Result<Vec<u8>, String>) -> LineResult {
+    let fail = |reason: String| (reason, JsonObject::new());
+    let bytes = line.map_err(fail)?;
+    let text = std::str::from_utf8(&bytes).map_err(|_| fail("not valid UTF-8".into()))?;
+    match serde_json::from_str(text) {
+        Ok(serde_json::Value::Object(o)) => Ok(o),
+        Ok(_) => Err(fail("not a JSON object".into())),
+        Err(e) => Err(fail(format!("not JSON: {e}"))),
+    }
+}
+
+/// Reads lines of at most `max` bytes; longer lines are skipped to their end and reported, so a
+/// single huge line cannot exhaust memory.
+struct BoundedLines<R> {
+    reader: R,
+    max: usize,
+}
+
+impl<R: BufRead> BoundedLines<R> {
+    fn new(reader: R, max: usize) -> Self {
+        BoundedLines { reader, max }
+    }
+
+    /// `Ok(None)` at the end; `Ok(Some(Err(reason)))` for a line that was too long.
+    fn next_line(&mut self) -> std::io::Result<Option<Result<Vec<u8>, String>>> {
+        let mut line = Vec::new();
+        let mut too_long = false;
+        let mut any = false;
+        loop {
+            let buf = self.reader.fill_buf()?;
+            if buf.is_empty() {
+                break;
+            }
+            any = true;
+            let (chunk, done) = match buf.iter().position(|&b| b == b'\n') {
+                Some(i) => (&buf[..i], Some(i + 1)),
+                None => (buf, None),
+            };
+            if !too_long {
+                if line.len() + chunk.len() > self.max {
+                    too_long = true;
+                    line = Vec::new();
+                } else {
+                    line.extend_from_slice(chunk);
+                }
+            }
+            let consumed = done.unwrap_or(buf.len());
+            self.reader.consume(consumed);
+            if done.is_some() {
+                break;
+            }
+        }
+        if !any {
+            return Ok(None);
+        }
+        if too_long {
+            return Ok(Some(Err(format!("line longer than {} bytes", self.max))));
+        }
+        Ok(Some(Ok(line)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bounded_lines_split_and_cap() {
+        let input = b"uno\ndue lunghissima\n\ntre";
+        let mut lines = BoundedLines::new(&input[..], 5);
+        assert_eq!(lines.next_line().unwrap(), Some(Ok(b"uno".to_vec())));
+        assert!(matches!(lines.next_line().unwrap(), Some(Err(_))));
+        assert_eq!(lines.next_line().unwrap(), Some(Ok(Vec::new())));
+        assert_eq!(lines.next_line().unwrap(), Some(Ok(b"tre".to_vec())));
+        assert_eq!(lines.next_line().unwrap(), None);
+    }
+
+    #[test]
+    fn take_text_rejects_blank_and_non_strings() {
+        let mut o: JsonObject = serde_json::from_str(r#"{"id":1,"text":"ciao"}"#).unwrap();
+        assert_eq!(take_text(&mut o).unwrap(), "ciao");
+        assert!(!o.contains_key("text"));
+        for bad in [r#"{"text":" \u0000 "}"#, r#"{"text":3}"#, r#"{"id":1}"#] {
+            let mut o: JsonObject = serde_json::from_str(bad).unwrap();
+            assert!(take_text(&mut o).is_err(), "{bad}");
+        }
+    }
+}
