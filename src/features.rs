@@ -8,7 +8,7 @@
 //! `max_features` most associated with some service (χ² statistic) are kept. Values are
 //! sublinear TF (1 + ln tf) times smoothed IDF, and every vector is L2-normalised.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use ndarray::Array2;
 use serde::{Deserialize, Serialize};
@@ -83,45 +83,80 @@ pub struct Term {
     pub last_word: usize,
 }
 
-/// All the terms of one request, in order of appearance.
-pub fn terms(analysis: &Analysis, params: &FeatureParams) -> Vec<Term> {
-    let mut out = Vec::new();
-    let term = |text: String, first_word: usize, last_word: usize| Term {
-        text,
-        first_word,
-        last_word,
-    };
+/// One occurrence of a vocabulary column, with the word(s) of the request it came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Occurrence {
+    pub column: u32,
+    pub first_word: u32,
+    pub last_word: u32,
+}
+
+/// Calls `visit(term, first_word, last_word)` for every term of a request, in order of
+/// appearance. The term is written into a reused buffer, so looking terms up allocates nothing.
+fn visit_terms(
+    analysis: &Analysis,
+    params: &FeatureParams,
+    mut visit: impl FnMut(&str, usize, usize),
+) {
+    use std::fmt::Write;
+    let mut buf = String::with_capacity(64);
+    let mut term = |buf: &mut String, first: usize, last: usize| visit(buf, first, last);
     // politeness formulas are skipped: word pairs join the words around them
     let kept: Vec<usize> = (0..analysis.words.len())
         .filter(|&i| !crate::stopwords::is_formula(&analysis.words[i]))
         .collect();
     for (k, &i) in kept.iter().enumerate() {
         let word = &analysis.words[i];
-        out.push(term(format!("w:{word}"), i, i));
+        buf.clear();
+        let _ = write!(buf, "w:{word}");
+        term(&mut buf, i, i);
         if let (true, Some(&j)) = (params.word_bigrams, kept.get(k + 1)) {
-            out.push(term(format!("b:{word} {}", analysis.words[j]), i, j));
+            buf.clear();
+            let _ = write!(buf, "b:{word} {}", analysis.words[j]);
+            term(&mut buf, i, j);
         }
         if params.subwords && analysis.pieces[i].len() > 1 {
             for piece in &analysis.pieces[i] {
-                out.push(term(format!("s:{piece}"), i, i));
+                buf.clear();
+                let _ = write!(buf, "s:{piece}");
+                term(&mut buf, i, i);
             }
         }
         if params.char_ngram_max > 0 && !word.starts_with('[') {
-            let padded: Vec<char> = std::iter::once(' ')
-                .chain(word.chars())
-                .chain(std::iter::once(' '))
+            // byte offsets of the characters of " word ", plus the end
+            let padded = format!(" {word} ");
+            let bounds: Vec<usize> = padded
+                .char_indices()
+                .map(|(b, _)| b)
+                .chain(std::iter::once(padded.len()))
                 .collect();
+            let chars = bounds.len() - 1;
             for n in params.char_ngram_min.max(1)..=params.char_ngram_max {
-                for gram in padded.windows(n) {
-                    // The whole padded word is already the `w:` term.
-                    if gram.len() == padded.len() {
-                        continue;
-                    }
-                    out.push(term(format!("c:{}", gram.iter().collect::<String>()), i, i));
+                // the whole padded word is already the `w:` term
+                if n >= chars {
+                    break;
+                }
+                for start in 0..=chars - n {
+                    buf.clear();
+                    buf.push_str("c:");
+                    buf.push_str(&padded[bounds[start]..bounds[start + n]]);
+                    term(&mut buf, i, i);
                 }
             }
         }
     }
+}
+
+/// All the terms of one request, in order of appearance.
+pub fn terms(analysis: &Analysis, params: &FeatureParams) -> Vec<Term> {
+    let mut out = Vec::new();
+    visit_terms(analysis, params, |text, first_word, last_word| {
+        out.push(Term {
+            text: text.to_string(),
+            first_word,
+            last_word,
+        })
+    });
     out
 }
 
@@ -136,7 +171,7 @@ pub struct FeatureSpace {
     pub terms: Vec<String>,
     pub idf: Vec<Float>,
     #[serde(skip)]
-    index: HashMap<String, u32>,
+    index: FxHashMap<String, u32>,
 }
 
 impl FeatureSpace {
@@ -156,7 +191,7 @@ impl FeatureSpace {
             )));
         }
         // document frequency of each term, overall and per label
-        let mut df: HashMap<String, Vec<u32>> = HashMap::new();
+        let mut df: FxHashMap<String, Vec<u32>> = FxHashMap::default();
         let mut label_totals = vec![0u32; n_labels];
         for (doc, &label) in docs.iter().zip(labels) {
             label_totals[label] += 1;
@@ -240,19 +275,31 @@ impl FeatureSpace {
         self.index.get(term).copied()
     }
 
-    /// The TF-IDF vector of one request, with the terms that produced each column.
-    pub fn transform_terms(&self, doc_terms: &[Term]) -> SparseRow {
-        let mut counts: HashMap<u32, u32> = HashMap::new();
-        for term in doc_terms {
-            if let Some(col) = self.column(&term.text) {
-                *counts.entry(col).or_default() += 1;
+    /// The vocabulary columns of a request's terms, in order of appearance.
+    pub fn occurrences(&self, doc: &Analysis) -> Vec<Occurrence> {
+        let mut out = Vec::new();
+        visit_terms(doc, &self.params, |text, first, last| {
+            if let Some(column) = self.column(text) {
+                out.push(Occurrence {
+                    column,
+                    first_word: first as u32,
+                    last_word: last as u32,
+                });
             }
+        });
+        out
+    }
+
+    /// The TF-IDF vector of a request from its occurrences.
+    pub fn vector(&self, occurrences: &[Occurrence]) -> SparseRow {
+        let mut columns: Vec<u32> = occurrences.iter().map(|o| o.column).collect();
+        columns.sort_unstable();
+        let mut row: SparseRow = Vec::with_capacity(columns.len());
+        for chunk in columns.chunk_by(|a, b| a == b) {
+            let col = chunk[0];
+            let tf = chunk.len() as Float;
+            row.push((col, (1.0 + tf.ln()) * self.idf[col as usize]));
         }
-        let mut row: SparseRow = counts
-            .into_iter()
-            .map(|(col, tf)| (col, (1.0 + (tf as Float).ln()) * self.idf[col as usize]))
-            .collect();
-        row.sort_unstable_by_key(|&(col, _)| col);
         let norm = row.iter().map(|&(_, v)| v * v).sum::<Float>().sqrt();
         if norm > 0.0 {
             for (_, v) in &mut row {
@@ -264,7 +311,7 @@ impl FeatureSpace {
 
     /// The TF-IDF vector of one analysed request.
     pub fn transform(&self, doc: &Analysis) -> SparseRow {
-        self.transform_terms(&terms(doc, &self.params))
+        self.vector(&self.occurrences(doc))
     }
 
     /// Dense matrix of many requests, one row each.

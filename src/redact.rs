@@ -64,6 +64,12 @@ pub struct Redacted {
 /// Never panics, runs in roughly linear time, and is idempotent: redacting a redacted text
 /// returns it unchanged.
 pub fn redact(text: &str) -> Redacted {
+    if !may_hold_personal_data(text) {
+        return Redacted {
+            text: text.to_owned(),
+            found: Vec::new(),
+        };
+    }
     let mut doc = Doc {
         text: text.to_owned(),
         marks: Vec::new(),
@@ -78,6 +84,82 @@ pub fn redact(text: &str) -> Redacted {
         text: doc.text,
         found: doc.marks.into_iter().map(|(_, kind)| kind).collect(),
     }
+}
+
+/// Lowercase fragments of which at least one is in every text that a name detector can match:
+/// the introductions, relatives, titles and closing formulas of stage 3.
+const NAME_CUES: &[&str] = &[
+    "chiamo",
+    "nome",
+    "name",
+    "sottoscritt",
+    "nominativo",
+    "firmat",
+    "cognome",
+    "sono",
+    "i am",
+    "i'm",
+    "i’m",
+    "mio",
+    "mia",
+    "suo",
+    "sua",
+    "nostr",
+    "figli",
+    "vedov",
+    "coniuge",
+    "moglie",
+    "marito",
+    "madre",
+    "padre",
+    "genitore",
+    "erede",
+    "nipote",
+    "intestat",
+    "a nome",
+    "per conto",
+    "richiedente",
+    "signor",
+    "defunt",
+    "sig",
+    "dott",
+    "dr",
+    "avv",
+    "prof",
+    "ing.",
+    "rag.",
+    "geom.",
+    "mr",
+    "ms.",
+    "salut",
+    "cordial",
+    "distint",
+    "fede",
+    "grazie",
+    "ringrazi",
+    "regards",
+    "thank",
+    "sincerely",
+    "firma",
+];
+
+/// A cheap test that rules out most texts without personal data, so that the regular
+/// expressions (costly to build, and the bulk of a cold start) are built and run only when a
+/// detector could match: every detector needs a digit (codice fiscale, IBAN, partita IVA, phone,
+/// date), an `@` (e-mail), a 16-character word (a codice fiscale with every digit written as a
+/// letter) or one of the [`NAME_CUES`].
+fn may_hold_personal_data(text: &str) -> bool {
+    if text.bytes().any(|b| b.is_ascii_digit() || b == b'@') {
+        return true;
+    }
+    if text
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .any(|w| w.len() == 16)
+    {
+        return true;
+    }
+    let lower = text.to_lowercase();
+    NAME_CUES.iter().any(|cue| lower.contains(cue))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1124,6 +1206,14 @@ static BIRTH_DATE: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 fn find_birth_dates(text: &str) -> Vec<Span> {
+    // every match has a digit and a birth word: skip the (costly to build) regex otherwise
+    let lower = text.to_lowercase();
+    let cue = ["nat", "nascita", "born", "birth", "dob", "d.", "d/n"]
+        .iter()
+        .any(|c| lower.contains(c));
+    if !cue || !text.bytes().any(|b| b.is_ascii_digit()) {
+        return Vec::new();
+    }
     BIRTH_DATE
         .captures_iter(text)
         .filter_map(|caps| caps.name("date"))
@@ -1309,6 +1399,9 @@ fn phone_shape(text: &str, chunks: &[Chunk], prefix: Prefix) -> bool {
 
 fn find_phones(text: &str) -> Vec<Span> {
     let mut spans = Vec::new();
+    if !text.bytes().any(|b| b.is_ascii_digit()) {
+        return spans;
+    }
     for caps in PHONE_RUN.captures_iter(text) {
         let m = caps.get(0).expect("whole match");
         let (prefix, digits_from) = if let Some(it) = caps.name("it") {

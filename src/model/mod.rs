@@ -20,7 +20,7 @@ use crate::catalog::Catalog;
 use crate::data::Example;
 use crate::error::{Error, Result};
 use crate::eval::{self, Metrics};
-use crate::features::{self, FeatureSpace, Float, SparseRow, Term};
+use crate::features::{FeatureSpace, Float, Occurrence, SparseRow};
 use crate::redact::{Kind, redact};
 use crate::text::{Analysis, TextAnalyzer};
 
@@ -73,7 +73,7 @@ pub struct Scores {
     /// True when the request was longer than the length cap and only its start was read.
     pub truncated: bool,
     analysis: Analysis,
-    terms: Vec<Term>,
+    occurrences: Vec<Occurrence>,
     row: SparseRow,
 }
 
@@ -358,15 +358,15 @@ impl Classifier {
     pub fn score(&self, text: &str) -> Result<Scores> {
         let cleaned = crate::text::clean(text);
         let analysis = self.analyzer.analyze(&redact(&cleaned.text).text)?;
-        let terms = features::terms(&analysis, &self.features.params);
-        let row = self.features.transform_terms(&terms);
+        let occurrences = self.features.occurrences(&analysis);
+        let row = self.features.vector(&occurrences);
         let z = logits(&self.linear, &row);
         let probabilities = calibration::softmax(&z, self.calibration.temperature);
         Ok(Scores {
             probabilities,
             truncated: cleaned.truncated,
             analysis,
-            terms,
+            occurrences,
             row,
         })
     }
@@ -379,16 +379,12 @@ impl Classifier {
         let n = self.labels.len() as f64;
         // occurrences of each column, to share its contribution among the words it came from
         let mut occurrences: HashMap<u32, usize> = HashMap::new();
-        for term in &scores.terms {
-            if let Some(col) = self.features.column(&term.text) {
-                *occurrences.entry(col).or_default() += 1;
-            }
+        for o in &scores.occurrences {
+            *occurrences.entry(o.column).or_default() += 1;
         }
         let mut per_word = vec![0.0f64; scores.analysis.words.len()];
-        for term in &scores.terms {
-            let Some(col) = self.features.column(&term.text) else {
-                continue;
-            };
+        for o in &scores.occurrences {
+            let col = o.column;
             let Ok(pos) = scores.row.binary_search_by_key(&col, |&(c, _)| c) else {
                 continue;
             };
@@ -398,11 +394,12 @@ impl Classifier {
             let contribution = value * (row[label] as f64 - mean) / self.calibration.temperature;
             let share = contribution / occurrences[&col] as f64;
             // a word pair counts for both its words (not for formulas skipped between them)
-            if term.first_word == term.last_word {
-                per_word[term.first_word] += share;
+            let (first, last) = (o.first_word as usize, o.last_word as usize);
+            if first == last {
+                per_word[first] += share;
             } else {
-                per_word[term.first_word] += share / 2.0;
-                per_word[term.last_word] += share / 2.0;
+                per_word[first] += share / 2.0;
+                per_word[last] += share / 2.0;
             }
         }
         let mut by_word: HashMap<&str, f64> = HashMap::new();
