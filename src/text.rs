@@ -102,7 +102,7 @@ pub struct TokenizerParams {
 impl Default for TokenizerParams {
     fn default() -> Self {
         TokenizerParams {
-            vocab_size: 4000,
+            vocab_size: 2000,
             min_frequency: 2,
         }
     }

@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use sportello::model::{MANIFEST_FILE, MODEL_FILE, TOKENIZER_FILE, sha256_hex};
+use sportello::model::{FORMAT_VERSION, MANIFEST_FILE, MODEL_FILE, TOKENIZER_FILE, sha256_hex};
 
 fuzz_target!(|data: &[u8]| {
     // split the input into the two files at the first 0xFF byte (never in UTF-8)
@@ -15,7 +15,7 @@ fuzz_target!(|data: &[u8]| {
     std::fs::write(dir.path().join(TOKENIZER_FILE), tokenizer).unwrap();
     std::fs::write(dir.path().join(MODEL_FILE), model).unwrap();
     let manifest = format!(
-        r#"{{"format":"sportello-model","format_version":1,"sha256":{{"{MODEL_FILE}":"{}","{TOKENIZER_FILE}":"{}"}}}}"#,
+        r#"{{"format":"sportello-model","format_version":{FORMAT_VERSION},"sha256":{{"{MODEL_FILE}":"{}","{TOKENIZER_FILE}":"{}"}}}}"#,
         sha256_hex(model),
         sha256_hex(tokenizer)
     );

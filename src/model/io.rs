@@ -13,19 +13,18 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use linfa_logistic::MultiFittedLogisticRegression;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::{Classifier, ClassifierParams, TrainingSummary};
+use super::{Classifier, ClassifierParams, Linear, TrainingSummary};
 use crate::calibration::Calibration;
 use crate::catalog::Catalog;
 use crate::error::{Error, Result};
-use crate::features::{FeatureSpace, Float};
+use crate::features::FeatureSpace;
 use crate::text::TextAnalyzer;
 
 /// Version of the model format; bumped whenever old files could be misread.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 const FORMAT_NAME: &str = "sportello-model";
 pub const MODEL_FILE: &str = "model.json";
 pub const TOKENIZER_FILE: &str = "tokenizer.json";
@@ -50,7 +49,7 @@ struct ModelFile {
     calibration: Calibration,
     catalog: Catalog,
     features: FeatureSpace,
-    linear: MultiFittedLogisticRegression<Float, usize>,
+    linear: Linear,
 }
 
 /// Hex SHA-256 of some bytes.

@@ -3,17 +3,19 @@
 
 mod hyperparams;
 mod io;
+mod linear;
 
 use std::collections::{BTreeMap, HashMap};
 
 use linfa::prelude::*;
-use linfa_logistic::{MultiFittedLogisticRegression, MultiLogisticRegression};
+use linfa_logistic::MultiLogisticRegression;
 use ndarray::{Array1, Array2};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 pub use hyperparams::ClassifierParams;
 pub use io::{FORMAT_VERSION, MANIFEST_FILE, MODEL_FILE, TOKENIZER_FILE, sha256_hex};
+pub use linear::Linear;
 
 use crate::calibration::{self, Calibration, ThresholdChoice};
 use crate::catalog::Catalog;
@@ -59,7 +61,7 @@ pub struct Classifier {
     catalog: Catalog,
     analyzer: TextAnalyzer,
     features: FeatureSpace,
-    linear: MultiFittedLogisticRegression<Float, usize>,
+    linear: Linear,
     calibration: Calibration,
     params: ClassifierParams,
     summary: TrainingSummary,
@@ -124,11 +126,12 @@ fn check_cancel(observer: &dyn TrainObserver) -> Result<()> {
 
 /// Fits linfa's multinomial logistic regression on sparse rows.
 fn fit_linear(
+    n_services: usize,
     space: &FeatureSpace,
     rows: &[SparseRow],
     y: &[usize],
     params: &ClassifierParams,
-) -> Result<MultiFittedLogisticRegression<Float, usize>> {
+) -> Result<Linear> {
     let x: Array2<Float> = space.to_dense(rows);
     let dataset = Dataset::new(x, Array1::from(y.to_vec()));
     let model = MultiLogisticRegression::default()
@@ -136,19 +139,7 @@ fn fit_linear(
         .max_iterations(params.max_iterations)
         .gradient_tolerance(params.gradient_tolerance as Float)
         .fit(&dataset)?;
-    Ok(model)
-}
-
-/// Logits of one sparse row: intercept + x·W.
-fn logits(linear: &MultiFittedLogisticRegression<Float, usize>, row: &SparseRow) -> Vec<f64> {
-    let w = linear.params();
-    let mut z: Vec<f64> = linear.intercept().iter().map(|&b| b as f64).collect();
-    for &(col, v) in row {
-        for (k, zk) in z.iter_mut().enumerate() {
-            *zk += (v * w[[col as usize, k]]) as f64;
-        }
-    }
-    z
+    Linear::from_linfa(&model, n_services)
 }
 
 /// Features of a set of analyses under a fitted space.
@@ -236,10 +227,10 @@ impl Classifier {
                 let space =
                     FeatureSpace::fit(&train_docs, &train_y, labels.len(), params.features)?;
                 let rows = transform_all(&space, &train_docs.iter().collect::<Vec<_>>());
-                let linear = fit_linear(&space, &rows, &train_y, params)?;
+                let linear = fit_linear(labels.len(), &space, &rows, &train_y, params)?;
                 Ok(test
                     .iter()
-                    .map(|&i| (i, logits(&linear, &space.transform(&analyses[i]))))
+                    .map(|&i| (i, linear.logits(&space.transform(&analyses[i]))))
                     .collect())
             })
             .collect();
@@ -275,7 +266,7 @@ impl Classifier {
         observer.stage("fitting the final model", steps, steps);
         let space = FeatureSpace::fit(&analyses, &y, labels.len(), params.features)?;
         let rows = transform_all(&space, &analyses.iter().collect::<Vec<_>>());
-        let linear = fit_linear(&space, &rows, &y, params)?;
+        let linear = fit_linear(labels.len(), &space, &rows, &y, params)?;
         check_cancel(observer)?;
         let summary = TrainingSummary {
             data_sha256,
@@ -313,14 +304,7 @@ impl Classifier {
     /// and after loading, so prediction can never index out of bounds or produce NaN.
     fn check(&self) -> Result<()> {
         let problem = |m: String| Err(Error::InvalidInput(m));
-        let w = self.linear.params();
-        if self.linear.classes() != (0..self.labels.len()).collect::<Vec<_>>().as_slice() {
-            return problem(format!(
-                "the regression knows {} classes, the model lists {} services",
-                self.linear.classes().len(),
-                self.labels.len()
-            ));
-        }
+        let w = &self.linear.weights;
         if w.nrows() != self.features.width() || w.ncols() != self.labels.len() {
             return problem(format!(
                 "weights are {}×{}, expected {}×{}",
@@ -330,11 +314,11 @@ impl Classifier {
                 self.labels.len()
             ));
         }
-        if self.linear.intercept().len() != self.labels.len() {
+        if self.linear.intercept.len() != self.labels.len() {
             return problem("intercept has the wrong length".into());
         }
         if w.iter()
-            .chain(self.linear.intercept().iter())
+            .chain(self.linear.intercept.iter())
             .any(|v| !v.is_finite())
         {
             return problem("weights are not all finite".into());
@@ -360,7 +344,7 @@ impl Classifier {
         let analysis = self.analyzer.analyze(&redact(&cleaned.text).text)?;
         let occurrences = self.features.occurrences(&analysis);
         let row = self.features.vector(&occurrences);
-        let z = logits(&self.linear, &row);
+        let z = self.linear.logits(&row);
         let probabilities = calibration::softmax(&z, self.calibration.temperature);
         Ok(Scores {
             probabilities,
@@ -375,7 +359,7 @@ impl Classifier {
     /// (word, weight) with weight in calibrated logit units. Stopwords and single letters are
     /// left out; at most `max` words.
     pub fn explain(&self, scores: &Scores, label: usize, max: usize) -> Vec<(String, f64)> {
-        let w = self.linear.params();
+        let w = &self.linear.weights;
         let n = self.labels.len() as f64;
         // occurrences of each column, to share its contribution among the words it came from
         let mut occurrences: HashMap<u32, usize> = HashMap::new();
