@@ -1,9 +1,10 @@
 //! Text analysis: turns a request into the words and subword tokens the features are built from.
 //!
 //! The steps, in order:
-//! 1. [`clean`]: drop control characters (NUL included) and cap the length at [`MAX_TEXT_BYTES`].
+//! 1. [`clean`]: drop control characters (NUL included), unify apostrophes (’ ‘ ` ´ → '), and
+//!    cap the length at [`MAX_TEXT_BYTES`].
 //! 2. The HuggingFace tokenizer, trained on the training texts by [`TextAnalyzer::train`]:
-//!    - normalizer: NFKD, strip accents, lowercase, unify apostrophes (’ ‘ ` ´ → ');
+//!    - normalizer: NFKD, strip accents, lowercase;
 //!    - pre-tokenizer: split on whitespace and punctuation, then split digits from letters;
 //!    - model: byte-pair encoding (pieces that continue a word are marked `##` in the analysis).
 //!
@@ -13,9 +14,7 @@
 
 use tokenizers::decoders::bpe::BPEDecoder as BpeDecoder;
 use tokenizers::models::bpe::{BPE, BpeTrainerBuilder};
-use tokenizers::normalizers::{
-    Lowercase, NFKD, Replace, Sequence as NormalizerSequence, StripAccents,
-};
+use tokenizers::normalizers::{Lowercase, NFKD, Sequence as NormalizerSequence, StripAccents};
 use tokenizers::pre_tokenizers::bert::BertPreTokenizer;
 use tokenizers::pre_tokenizers::digits::Digits;
 use tokenizers::pre_tokenizers::sequence::Sequence as PreTokenizerSequence;
@@ -62,7 +61,12 @@ pub fn clean(text: &str) -> Cleaned {
     let text_part = &text[..end];
     let cleaned = text_part
         .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
+        .map(|c| match c {
+            c if c.is_control() => ' ',
+            // typographic apostrophes, and accents typed as apostrophes ("perche´")
+            '’' | '‘' | '`' | '´' | 'ʼ' => '\'',
+            c => c,
+        })
         .collect();
     Cleaned {
         text: cleaned,
@@ -124,17 +128,8 @@ fn tokenizer_error(e: tokenizers::Error) -> Error {
     Error::Tokenizer(e)
 }
 
-fn normalizer() -> Result<NormalizerWrapper> {
-    let mut steps: Vec<NormalizerWrapper> =
-        vec![NFKD.into(), StripAccents.into(), Lowercase.into()];
-    for apostrophe in ['’', '‘', '`', '´', 'ʼ'] {
-        steps.push(
-            Replace::new(apostrophe.to_string(), "'")
-                .map_err(tokenizer_error)?
-                .into(),
-        );
-    }
-    Ok(NormalizerSequence::new(steps).into())
+fn normalizer() -> NormalizerWrapper {
+    NormalizerSequence::new(vec![NFKD.into(), StripAccents.into(), Lowercase.into()]).into()
 }
 
 fn pre_tokenizer() -> PreTokenizerWrapper {
@@ -177,7 +172,7 @@ impl TextAnalyzer {
             DecoderWrapper,
         >::new()
         .with_model(model)
-        .with_normalizer(Some(normalizer()?))
+        .with_normalizer(Some(normalizer()))
         .with_pre_tokenizer(Some(pre_tokenizer()))
         .with_decoder(Some(BpeDecoder::default().into()))
         .build()
@@ -287,6 +282,7 @@ mod tests {
     #[test]
     fn clean_removes_controls_and_caps_length() {
         assert_eq!(clean("a\u{0}b\tc").text, "a b c");
+        assert_eq!(clean("dell’INPS perche´").text, "dell'INPS perche'");
         let long = "è".repeat(MAX_TEXT_BYTES);
         let cleaned = clean(&long);
         assert!(cleaned.truncated);

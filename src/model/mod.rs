@@ -193,8 +193,10 @@ impl Classifier {
         observer.stage("training the tokenizer", 1, steps);
         // Personal data is replaced by placeholders before the tokenizer, the features or any
         // file sees the texts.
-        let redacted: Vec<crate::redact::Redacted> =
-            examples.par_iter().map(|e| redact(&e.text)).collect();
+        let redacted: Vec<crate::redact::Redacted> = examples
+            .par_iter()
+            .map(|e| redact(&crate::text::clean(&e.text).text))
+            .collect();
         let examples_with_personal_data = redacted.iter().filter(|r| !r.found.is_empty()).count();
         let mut personal_data: BTreeMap<Kind, usize> = BTreeMap::new();
         for kind in redacted.iter().flat_map(|r| &r.found) {
