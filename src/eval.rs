@@ -206,6 +206,8 @@ pub struct Evaluation {
     pub answered_accuracy: f64,
     /// Expected calibration error of the top confidence (10 bins) and the reliability table.
     pub ece: f64,
+    /// The same error without temperature scaling (the regression's own softmax).
+    pub ece_uncalibrated: f64,
     pub reliability: Vec<ReliabilityBin>,
     /// Recall of the out-of-scope service, and how many out-of-scope requests got a confident
     /// benefit label (the worst mistake: a citizen sent to the wrong office with assurance).
@@ -235,16 +237,19 @@ pub fn evaluate(
     use rayon::prelude::*;
     let labels = classifier.labels().to_vec();
     let threshold = threshold.unwrap_or(classifier.calibration().threshold);
-    let scored: Vec<(usize, f64, bool)> = examples
+    // (top service, calibrated confidence, abstained, confidence without calibration)
+    let scored: Vec<(usize, f64, bool, f64)> = examples
         .par_iter()
         .map(|e| {
             let scores = classifier.score(&e.text)?;
             let best = scores.ranking()[0];
             let confidence = scores.probabilities[best];
+            let raw = crate::calibration::softmax(&scores.logits, 1.0)[best];
             Ok((
                 best,
                 confidence,
                 scores.is_unknown() || confidence < threshold,
+                raw,
             ))
         })
         .collect::<crate::Result<_>>()?;
@@ -257,6 +262,8 @@ pub fn evaluate(
     let correct: Vec<bool> = truth.iter().zip(&predicted).map(|(t, p)| t == p).collect();
     let confidences: Vec<f64> = scored.iter().map(|s| s.1).collect();
     let (ece, reliability) = calibration_error(&confidences, &correct, 10);
+    let raw: Vec<f64> = scored.iter().map(|s| s.3).collect();
+    let (ece_uncalibrated, _) = calibration_error(&raw, &correct, 10);
     let answered_idx: Vec<usize> = (0..examples.len()).filter(|&i| !scored[i].2).collect();
     let answered_right = answered_idx.iter().filter(|&&i| correct[i]).count();
     let oos = labels
@@ -292,6 +299,7 @@ pub fn evaluate(
         coverage: ratio(answered_idx.len() as f64, examples.len() as f64),
         answered_accuracy: ratio(answered_right as f64, answered_idx.len() as f64),
         ece,
+        ece_uncalibrated,
         reliability,
         out_of_scope_recall: oos.map_or(0.0, |o| metrics.per_service[o].recall),
         out_of_scope_confident_wrong: oos_confident_wrong,
@@ -403,6 +411,11 @@ fn pool(labels: &[String], parts: &[Evaluation], n: usize) -> Evaluation {
             acc.accuracy += bin.accuracy * bin.count as f64;
         }
     }
+    let ece_uncalibrated = parts
+        .iter()
+        .map(|e| e.ece_uncalibrated * e.examples as f64)
+        .sum::<f64>()
+        / n.max(1) as f64;
     let mut ece = 0.0;
     for bin in &mut reliability {
         if bin.count > 0 {
@@ -419,6 +432,7 @@ fn pool(labels: &[String], parts: &[Evaluation], n: usize) -> Evaluation {
         coverage: ratio(answered as f64, n as f64),
         answered_accuracy: ratio(answered_right, answered as f64),
         ece,
+        ece_uncalibrated,
         reliability,
         out_of_scope_recall: ratio(oos_recall_hits, oos_total as f64),
         out_of_scope_confident_wrong: sum(&|e| e.out_of_scope_confident_wrong),

@@ -244,6 +244,10 @@ table {{ border-collapse: collapse; font-size: 0.9em; }} td, th {{ border-bottom
         ),
         ("calibration error (ECE)", format!("{:.3}", e.ece)),
         (
+            "ECE without calibration",
+            format!("{:.3}", e.ece_uncalibrated),
+        ),
+        (
             "out-of-scope recall",
             format!("{:.3}", e.out_of_scope_recall),
         ),
@@ -298,6 +302,7 @@ mod tests {
             coverage: 1.0,
             answered_accuracy: 0.5,
             ece,
+            ece_uncalibrated: ece,
             reliability,
             out_of_scope_recall: 0.0,
             out_of_scope_confident_wrong: 0,

@@ -246,7 +246,11 @@ fn write_evaluation(out: &mut impl Write, e: &Evaluation) -> std::io::Result<()>
         e.answered_accuracy,
         e.to_operator
     )?;
-    writeln!(out, "Expected calibration error: {:.3}", e.ece)?;
+    writeln!(
+        out,
+        "Expected calibration error: {:.3} (without temperature scaling: {:.3})",
+        e.ece, e.ece_uncalibrated
+    )?;
     writeln!(
         out,
         "Out of scope: recall {:.3}; confidently given a benefit: {} of {}",

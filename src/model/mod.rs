@@ -72,6 +72,8 @@ pub struct Classifier {
 pub struct Scores {
     /// Calibrated probability of each service, in label order; finite, summing to 1.
     pub probabilities: Vec<f64>,
+    /// The regression's raw scores (before temperature scaling and softmax).
+    pub logits: Vec<f64>,
     /// True when the request was longer than the length cap and only its start was read.
     pub truncated: bool,
     analysis: Analysis,
@@ -350,6 +352,7 @@ impl Classifier {
         let probabilities = calibration::softmax(&z, self.calibration.temperature);
         Ok(Scores {
             probabilities,
+            logits: z,
             truncated: cleaned.truncated,
             analysis,
             occurrences,
