@@ -53,7 +53,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let mut predicted = vec![0usize; y.len()];
         for fold in 0..folds {
             let train: Vec<usize> = (0..y.len()).filter(|&i| assignment[i] != fold).collect();
-            let docs: Vec<_> = train.iter().map(|&i| analyses[i].clone()).collect();
+            let docs: Vec<_> = train.iter().map(|&i| &analyses[i]).collect();
             let ty: Vec<usize> = train.iter().map(|&i| y[i]).collect();
             let space = FeatureSpace::fit(&docs, &ty, labels.len(), fp)?;
             let rows: Vec<_> = docs.iter().map(|d| space.transform(d)).collect();

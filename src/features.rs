@@ -20,9 +20,9 @@ use crate::text::Analysis;
 pub type Float = f32;
 
 /// linfa's regression needs the whole training matrix dense in memory: the vocabulary is
-/// narrowed so that rows × width stays within this many values (512 MiB of f32), which keeps
+/// narrowed so that rows × width stays within this many values (256 MiB of f32), which keeps
 /// training on 100k requests under 2 GB. At the shipped data size (3k requests) it never binds.
-pub const MAX_DENSE_VALUES: usize = 128 * 1024 * 1024;
+pub const MAX_DENSE_VALUES: usize = 64 * 1024 * 1024;
 
 /// How terms are extracted and selected.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -177,7 +177,7 @@ pub struct FeatureSpace {
 impl FeatureSpace {
     /// Chooses the vocabulary from the training requests and their label indices.
     pub fn fit(
-        docs: &[Analysis],
+        docs: &[&Analysis],
         labels: &[usize],
         n_labels: usize,
         params: FeatureParams,
@@ -401,7 +401,8 @@ mod tests {
             char_ngram_min: 0,
             char_ngram_max: 0,
         };
-        let space = FeatureSpace::fit(&docs, &labels, 2, params).unwrap();
+        let refs: Vec<&Analysis> = docs.iter().collect();
+        let space = FeatureSpace::fit(&refs, &labels, 2, params).unwrap();
         assert_eq!(space.terms, vec!["w:lavoro", "w:pensione"]);
         let row = space.transform(&analysis(&["pensione", "pensione", "ciao"]));
         assert_eq!(row.len(), 1);

@@ -20,6 +20,23 @@ pub type JsonObject = serde_json::Map<String, serde_json::Value>;
 /// What a line's handler returns: the output object, or a reason and the fields to copy through.
 pub type LineResult = Result<JsonObject, (String, JsonObject)>;
 
+/// Reads one request from standard input: at most [`MAX_INPUT_BYTES`], valid UTF-8.
+pub fn read_stdin() -> anyhow::Result<String> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    std::io::stdin()
+        .lock()
+        .take(MAX_INPUT_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .context("reading standard input")?;
+    if bytes.len() as u64 > MAX_INPUT_BYTES {
+        anyhow::bail!(
+            "standard input is longer than {MAX_INPUT_BYTES} bytes; use --batch for many requests"
+        );
+    }
+    String::from_utf8(bytes).context("standard input is not valid UTF-8")
+}
+
 /// Removes and returns the non-blank `"text"` of a line.
 pub fn take_text(object: &mut JsonObject) -> Result<String, (String, JsonObject)> {
     match object.remove("text") {

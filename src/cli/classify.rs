@@ -1,9 +1,9 @@
 //! `sportello classify`: one request (argument or standard input) or a JSONL batch.
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, bail};
+use anyhow::bail;
 use sportello::{Catalog, Classifier, RecommendOptions, Style};
 
 use super::exit;
@@ -38,8 +38,6 @@ pub struct Args {
     catalog: Option<PathBuf>,
 }
 
-use super::batch::MAX_INPUT_BYTES;
-
 fn options(args: &Args) -> anyhow::Result<RecommendOptions> {
     let options = RecommendOptions {
         top_k: args.top_k,
@@ -62,7 +60,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     }
     let text = match args.text {
         Some(text) => text,
-        None => read_stdin()?,
+        None => super::batch::read_stdin()?,
     };
     if sportello::text::is_blank(&text) {
         bail!("the request is empty: give the text as an argument or on standard input");
@@ -78,21 +76,6 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     }
     out.flush()?;
     Ok(exit::OK)
-}
-
-fn read_stdin() -> anyhow::Result<String> {
-    let mut bytes = Vec::new();
-    std::io::stdin()
-        .lock()
-        .take(MAX_INPUT_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .context("reading standard input")?;
-    if bytes.len() as u64 > MAX_INPUT_BYTES {
-        bail!(
-            "standard input is longer than {MAX_INPUT_BYTES} bytes; use --batch for many requests"
-        );
-    }
-    String::from_utf8(bytes).context("standard input is not valid UTF-8")
 }
 
 fn batch(classifier: &Classifier, path: &Path, options: &RecommendOptions) -> anyhow::Result<u8> {

@@ -1,12 +1,10 @@
 //! `sportello redact`: personal data replaced by placeholders, for one text or a JSONL batch.
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::PathBuf;
 
-use anyhow::{Context, bail};
 use sportello::redact::redact;
 
-use super::batch::MAX_INPUT_BYTES;
 use super::exit;
 
 #[derive(clap::Args)]
@@ -37,18 +35,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     }
     let text = match args.text {
         Some(text) => text,
-        None => {
-            let mut bytes = Vec::new();
-            std::io::stdin()
-                .lock()
-                .take(MAX_INPUT_BYTES + 1)
-                .read_to_end(&mut bytes)
-                .context("reading standard input")?;
-            if bytes.len() as u64 > MAX_INPUT_BYTES {
-                bail!("standard input is longer than {MAX_INPUT_BYTES} bytes; use --batch");
-            }
-            String::from_utf8(bytes).context("standard input is not valid UTF-8")?
-        }
+        None => super::batch::read_stdin()?,
     };
     let redacted = redact(&text);
     let stdout = std::io::stdout();

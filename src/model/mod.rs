@@ -218,26 +218,29 @@ impl Classifier {
         let folds = eval::stratified_folds(&y, n_folds, params.seed);
         // per fold: (example index, out-of-fold logits) of its held-out examples
         type FoldLogits = Vec<(usize, Vec<f64>)>;
-        let fold_results: Vec<Result<FoldLogits>> = (0..n_folds)
-            .into_par_iter()
-            .map(|fold| {
-                observer.stage("cross-validating", 3 + fold, steps);
-                check_cancel(observer)?;
-                let train: Vec<usize> = (0..y.len()).filter(|&i| folds[i] != fold).collect();
-                let test: Vec<usize> = (0..y.len()).filter(|&i| folds[i] == fold).collect();
-                let train_docs: Vec<Analysis> =
-                    train.iter().map(|&i| analyses[i].clone()).collect();
-                let train_y: Vec<usize> = train.iter().map(|&i| y[i]).collect();
-                let space =
-                    FeatureSpace::fit(&train_docs, &train_y, labels.len(), params.features)?;
-                let rows = transform_all(&space, &train_docs.iter().collect::<Vec<_>>());
-                let linear = fit_linear(labels.len(), &space, &rows, &train_y, params)?;
-                Ok(test
-                    .iter()
-                    .map(|&i| (i, linear.logits(&space.transform(&analyses[i]))))
-                    .collect())
-            })
-            .collect();
+        let run_fold = |fold: usize| -> Result<FoldLogits> {
+            observer.stage("cross-validating", 3 + fold, steps);
+            check_cancel(observer)?;
+            let train: Vec<usize> = (0..y.len()).filter(|&i| folds[i] != fold).collect();
+            let test: Vec<usize> = (0..y.len()).filter(|&i| folds[i] == fold).collect();
+            let train_docs: Vec<&Analysis> = train.iter().map(|&i| &analyses[i]).collect();
+            let train_y: Vec<usize> = train.iter().map(|&i| y[i]).collect();
+            let space = FeatureSpace::fit(&train_docs, &train_y, labels.len(), params.features)?;
+            let rows = transform_all(&space, &train_docs);
+            let linear = fit_linear(labels.len(), &space, &rows, &train_y, params)?;
+            Ok(test
+                .iter()
+                .map(|&i| (i, linear.logits(&space.transform(&analyses[i]))))
+                .collect())
+        };
+        // Folds run two at a time while their dense matrices are small; on large data one at a
+        // time, so that peak memory stays bounded (see features::MAX_DENSE_VALUES).
+        let parallel = y.len() <= 20_000;
+        let fold_results: Vec<Result<FoldLogits>> = if parallel {
+            (0..n_folds).into_par_iter().map(run_fold).collect()
+        } else {
+            (0..n_folds).map(run_fold).collect()
+        };
         let mut oof: Vec<Vec<f64>> = vec![Vec::new(); y.len()];
         for result in fold_results {
             for (i, z) in result? {
@@ -268,8 +271,9 @@ impl Classifier {
         let cv: Metrics = eval::metrics(&labels, &y, &predicted);
 
         observer.stage("fitting the final model", steps, steps);
-        let space = FeatureSpace::fit(&analyses, &y, labels.len(), params.features)?;
-        let rows = transform_all(&space, &analyses.iter().collect::<Vec<_>>());
+        let all_docs: Vec<&Analysis> = analyses.iter().collect();
+        let space = FeatureSpace::fit(&all_docs, &y, labels.len(), params.features)?;
+        let rows = transform_all(&space, &all_docs);
         let linear = fit_linear(labels.len(), &space, &rows, &y, params)?;
         check_cancel(observer)?;
         let summary = TrainingSummary {
