@@ -143,6 +143,60 @@ const NAME_CUES: &[&str] = &[
     "firma",
 ];
 
+/// Cue words (lowercase) of the stage-3 regexes, one list per regex; together they are
+/// [`NAME_CUES`].
+const INTRO_CUES: &[&str] = &[
+    "chiamo",
+    "nome",
+    "name",
+    "sottoscritt",
+    "nominativo",
+    "firmat",
+    "cognome",
+];
+const WEAK_INTRO_CUES: &[&str] = &[
+    "sono",
+    "i am",
+    "i'm",
+    "i’m",
+    "mio",
+    "mia",
+    "suo",
+    "sua",
+    "nostr",
+    "figli",
+    "vedov",
+    "coniuge",
+    "moglie",
+    "marito",
+    "madre",
+    "padre",
+    "genitore",
+    "erede",
+    "nipote",
+    "intestat",
+    "a nome",
+    "per conto",
+    "richiedente",
+    "signor",
+    "defunt",
+];
+const TITLE_CUES: &[&str] = &[
+    "sig", "dott", "dr", "avv", "prof", "ing.", "rag.", "geom.", "mr", "ms.",
+];
+const CLOSING_CUES: &[&str] = &[
+    "salut",
+    "cordial",
+    "distint",
+    "fede",
+    "grazie",
+    "ringrazi",
+    "regards",
+    "thank",
+    "sincerely",
+    "firma",
+];
+
 /// A cheap test that rules out most texts without personal data, so that the regular
 /// expressions (costly to build, and the bulk of a cold start) are built and run only when a
 /// detector could match: every detector needs a digit (codice fiscale, IBAN, partita IVA, phone,
@@ -1107,7 +1161,14 @@ fn find_persons(text: &str) -> Vec<Span> {
         }
     };
     // Introduced names.
-    for caps in INTRO.captures_iter(text) {
+    // Each regex is built and run only when one of its cue words is in the text.
+    let lower = text.to_lowercase();
+    let cued = |cues: &[&str]| cues.iter().any(|c| lower.contains(c));
+    let intro = cued(INTRO_CUES)
+        .then(|| INTRO.captures_iter(text))
+        .into_iter()
+        .flatten();
+    for caps in intro {
         let m = caps.get(0).expect("whole match");
         let allow_lower = caps.name("lower").is_some();
         let mut p = m.end();
@@ -1133,7 +1194,11 @@ fn find_persons(text: &str) -> Vec<Span> {
         };
         push(parse_name(text, p, rule));
     }
-    for caps in WEAK_INTRO.captures_iter(text) {
+    let weak = cued(WEAK_INTRO_CUES)
+        .then(|| WEAK_INTRO.captures_iter(text))
+        .into_iter()
+        .flatten();
+    for caps in weak {
         let m = caps.get(0).expect("whole match");
         let p = skip_hspace(text, m.end());
         if p == m.end() {
@@ -1150,7 +1215,11 @@ fn find_persons(text: &str) -> Vec<Span> {
         }
     }
     // Titles.
-    for m in TITLE.find_iter(text) {
+    let titles = cued(TITLE_CUES)
+        .then(|| TITLE.find_iter(text))
+        .into_iter()
+        .flatten();
+    for m in titles {
         if let Some(p) = title_end(text, m.end()) {
             push(parse_name(text, p, NAME_STRONG));
         }
@@ -1158,7 +1227,11 @@ fn find_persons(text: &str) -> Vec<Span> {
     // Signatures at the end of the message.
     let closing_zone = tail_lines_start(text, 5);
     let name_zone = tail_lines_start(text, 4);
-    for m in CLOSING.find_iter(&text[closing_zone..]) {
+    let closings = cued(CLOSING_CUES)
+        .then(|| CLOSING.find_iter(&text[closing_zone..]))
+        .into_iter()
+        .flatten();
+    for m in closings {
         let after = closing_zone + m.end();
         let skipped = text[after..]
             .find(|c: char| !(is_hspace(c) || ".,!:;-–\r\n".contains(c)))
