@@ -386,7 +386,7 @@ mod tests {
 
     #[test]
     fn fit_keeps_discriminative_terms_and_normalises() {
-        let docs = vec![
+        let docs = [
             analysis(&["pensione", "vecchiaia"]),
             analysis(&["pensione", "reversibilita"]),
             analysis(&["lavoro", "perso"]),
