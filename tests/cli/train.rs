@@ -199,27 +199,31 @@ fn bad_settings_are_rejected() {
 
 #[test]
 fn ctrl_c_stops_training_and_keeps_the_previous_model() {
+    use std::io::{BufRead, Read};
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("model");
     train_mini(&out);
     let before = folder_bytes(&out);
-    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin!("sportello"))
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin!("sportello"))
         .current_dir(root())
-        .args(["train", "--out"])
+        .args(["train", "--verbose", "--out"])
         .arg(&out)
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(400));
+    // wait for the first stage (the Ctrl-C handler is installed by then), then interrupt
+    let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut seen = String::new();
+    while stderr.read_line(&mut seen).unwrap() > 0 && !seen.contains("stage") {}
     let status = std::process::Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status()
         .unwrap();
     assert!(status.success());
-    let output = child.wait_with_output().unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(130), "{stderr}");
-    assert!(stderr.contains("interrupted"), "{stderr}");
+    stderr.read_to_string(&mut seen).unwrap();
+    let code = child.wait().unwrap().code();
+    assert_eq!(code, Some(130), "{seen}");
+    assert!(seen.contains("interrupted"), "{seen}");
     assert_eq!(folder_bytes(&out), before);
 }
