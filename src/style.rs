@@ -10,9 +10,12 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum Style {
+    /// Two or three plain sentences.
     Simple,
+    /// Who is entitled, requirements, how to apply, documents.
     Detailed,
-    /// Chosen from the request itself by [`choose_style`].
+    /// Chosen from the request: short and informal → simple; long, formal, or asking about
+    /// requirements and procedure → detailed.
     Auto,
 }
 
