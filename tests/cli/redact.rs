@@ -123,15 +123,7 @@ fn training_on_personal_data_leaves_none_in_the_model_files() {
     }
     std::fs::write(&data, lines).unwrap();
     let out = dir.path().join("model");
-    let output = sportello()
-        .args(["train", "--data"])
-        .arg(&data)
-        .arg("--catalog")
-        .arg(fixture("mini_services.toml"))
-        .arg("--out")
-        .arg(&out)
-        .output()
-        .unwrap();
+    let output = train_mini_on(&data, &out);
     assert!(
         output.status.success(),
         "{}",

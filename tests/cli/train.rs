@@ -6,15 +6,7 @@ use crate::util::*;
 fn trains_a_model_that_classifies() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("model");
-    let output = sportello()
-        .args(["train", "--data"])
-        .arg(fixture("mini_train.jsonl"))
-        .arg("--catalog")
-        .arg(fixture("mini_services.toml"))
-        .arg("--out")
-        .arg(&out)
-        .output()
-        .unwrap();
+    let output = train_mini_on(&fixture("mini_train.jsonl"), &out);
     assert!(output.status.success());
     let summary = String::from_utf8(output.stdout).unwrap();
     assert!(summary.contains("Trained on 24 examples"), "{summary}");
@@ -66,15 +58,7 @@ fn train_on(data: &str, out: &std::path::Path) -> std::process::Output {
     let dir = out.parent().unwrap();
     let path = dir.join("data.jsonl");
     std::fs::write(&path, data).unwrap();
-    sportello()
-        .args(["train", "--data"])
-        .arg(&path)
-        .arg("--catalog")
-        .arg(fixture("mini_services.toml"))
-        .arg("--out")
-        .arg(out)
-        .output()
-        .unwrap()
+    train_mini_on(&path, out)
 }
 
 fn mini_with(extra_line: &str) -> String {
@@ -145,15 +129,11 @@ fn missing_files_and_bad_catalogue_are_clear_errors() {
     assert!(clear_error(&output).contains("/nonexistent/data.jsonl"));
     let catalog = dir.path().join("bad.toml");
     std::fs::write(&catalog, "[services.naspi]\nname = 3\n").unwrap();
-    let output = sportello()
-        .args(["train", "--data"])
-        .arg(fixture("mini_train.jsonl"))
-        .arg("--catalog")
-        .arg(&catalog)
-        .arg("--out")
-        .arg(dir.path().join("m"))
-        .output()
-        .unwrap();
+    let output = train_output(
+        &fixture("mini_train.jsonl"),
+        &catalog,
+        &dir.path().join("m"),
+    );
     assert!(clear_error(&output).contains("invalid catalogue"));
 }
 
@@ -162,15 +142,7 @@ fn unwritable_output_keeps_nothing_half_written() {
     let dir = tempfile::tempdir().unwrap();
     let blocker = dir.path().join("a-file");
     std::fs::write(&blocker, "not a folder").unwrap();
-    let output = sportello()
-        .args(["train", "--data"])
-        .arg(fixture("mini_train.jsonl"))
-        .arg("--catalog")
-        .arg(fixture("mini_services.toml"))
-        .arg("--out")
-        .arg(&blocker)
-        .output()
-        .unwrap();
+    let output = train_mini_on(&fixture("mini_train.jsonl"), &blocker);
     assert!(clear_error(&output).contains("a-file"));
     assert_eq!(std::fs::read_to_string(&blocker).unwrap(), "not a folder");
 }

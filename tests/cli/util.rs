@@ -19,17 +19,32 @@ pub fn fixture(name: &str) -> PathBuf {
     root().join("tests/data").join(name)
 }
 
-/// Trains the three-service fixture model into `dir`.
-pub fn train_mini(dir: &Path) {
+/// Runs `sportello train` on `data` with `catalog`, writing into `out`.
+pub fn train_output(data: &Path, catalog: &Path, out: &Path) -> std::process::Output {
     sportello()
         .args(["train", "--data"])
-        .arg(fixture("mini_train.jsonl"))
+        .arg(data)
         .arg("--catalog")
-        .arg(fixture("mini_services.toml"))
+        .arg(catalog)
         .arg("--out")
-        .arg(dir)
-        .assert()
-        .success();
+        .arg(out)
+        .output()
+        .unwrap()
+}
+
+/// Runs `sportello train` on `data` with the three-service fixture catalogue.
+pub fn train_mini_on(data: &Path, out: &Path) -> std::process::Output {
+    train_output(data, &fixture("mini_services.toml"), out)
+}
+
+/// Trains the three-service fixture model into `dir`.
+pub fn train_mini(dir: &Path) {
+    let output = train_mini_on(&fixture("mini_train.jsonl"), dir);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
 }
 
 /// Reads every file of a folder, sorted by name.
