@@ -86,65 +86,8 @@ pub fn redact(text: &str) -> Redacted {
     }
 }
 
-/// Lowercase fragments of which at least one is in every text that a name detector can match:
-/// the introductions, relatives, titles and closing formulas of stage 3.
-const NAME_CUES: &[&str] = &[
-    "chiamo",
-    "nome",
-    "name",
-    "sottoscritt",
-    "nominativo",
-    "firmat",
-    "cognome",
-    "sono",
-    "i am",
-    "i'm",
-    "i’m",
-    "mio",
-    "mia",
-    "suo",
-    "sua",
-    "nostr",
-    "figli",
-    "vedov",
-    "coniuge",
-    "moglie",
-    "marito",
-    "madre",
-    "padre",
-    "genitore",
-    "erede",
-    "nipote",
-    "intestat",
-    "a nome",
-    "per conto",
-    "richiedente",
-    "signor",
-    "defunt",
-    "sig",
-    "dott",
-    "dr",
-    "avv",
-    "prof",
-    "ing.",
-    "rag.",
-    "geom.",
-    "mr",
-    "ms.",
-    "salut",
-    "cordial",
-    "distint",
-    "fede",
-    "grazie",
-    "ringrazi",
-    "regards",
-    "thank",
-    "sincerely",
-    "firma",
-];
-
-/// Cue words (lowercase) of the stage-3 regexes, one list per regex; together they are
-/// [`NAME_CUES`].
+/// Cue words (lowercase) of the stage-3 regexes, one list per regex: at least one of a regex's
+/// cues is in every text it can match.
 const INTRO_CUES: &[&str] = &[
     "chiamo",
     "nome",
@@ -201,7 +144,8 @@ const CLOSING_CUES: &[&str] = &[
 /// expressions (costly to build, and the bulk of a cold start) are built and run only when a
 /// detector could match: every detector needs a digit (codice fiscale, IBAN, partita IVA, phone,
 /// date), an `@` (e-mail), a 16-character word (a codice fiscale with every digit written as a
-/// letter) or one of the [`NAME_CUES`].
+/// letter) or one of the name cues ([`INTRO_CUES`], [`WEAK_INTRO_CUES`], [`TITLE_CUES`],
+/// [`CLOSING_CUES`]).
 fn may_hold_personal_data(text: &str) -> bool {
     if text.bytes().any(|b| b.is_ascii_digit() || b == b'@') {
         return true;
@@ -213,7 +157,10 @@ fn may_hold_personal_data(text: &str) -> bool {
         return true;
     }
     let lower = text.to_lowercase();
-    NAME_CUES.iter().any(|cue| lower.contains(cue))
+    [INTRO_CUES, WEAK_INTRO_CUES, TITLE_CUES, CLOSING_CUES]
+        .iter()
+        .flat_map(|cues| cues.iter())
+        .any(|cue| lower.contains(cue))
 }
 
 // ---------------------------------------------------------------------------------------------
