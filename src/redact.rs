@@ -37,6 +37,18 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// Every kind, in the order of their placeholders (also the order of the tokenizer's
+    /// special tokens).
+    pub const ALL: [Kind; 7] = [
+        Kind::CodiceFiscale,
+        Kind::PartitaIva,
+        Kind::Iban,
+        Kind::Email,
+        Kind::Telefono,
+        Kind::DataNascita,
+        Kind::Persona,
+    ];
+
     /// The text that replaces an item of this kind.
     pub fn placeholder(self) -> &'static str {
         match self {
@@ -2493,15 +2505,7 @@ mod tests {
 
     #[test]
     fn placeholders_and_serde_names() {
-        let kinds = [
-            CodiceFiscale,
-            PartitaIva,
-            Iban,
-            Email,
-            Telefono,
-            DataNascita,
-            Persona,
-        ];
+        let kinds = Kind::ALL;
         let names: Vec<String> = kinds
             .iter()
             .map(|k| serde_json::to_string(k).unwrap())
@@ -2519,8 +2523,6 @@ mod tests {
             ]
         );
         let placeholders: Vec<&str> = kinds.iter().map(|k| k.placeholder()).collect();
-        // The tokenizer keeps these whole: both lists must agree.
-        assert_eq!(crate::text::PLACEHOLDERS, placeholders.as_slice());
         assert_eq!(
             placeholders,
             [

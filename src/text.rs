@@ -24,6 +24,7 @@ use tokenizers::{
 };
 
 use crate::error::{Error, Result};
+use crate::redact::Kind;
 
 /// Requests longer than this many bytes are cut at the last character boundary before it: the
 /// beginning of a message says what it is about, and the cap bounds time and memory per request.
@@ -31,17 +32,6 @@ pub const MAX_TEXT_BYTES: usize = 16 * 1024;
 
 /// Prefix the tokenizer puts on tokens that continue a word.
 const CONTINUATION: &str = "##";
-
-/// Placeholders written by redaction; the tokenizer keeps each one as a single token.
-pub const PLACEHOLDERS: &[&str] = &[
-    "[CODICE_FISCALE]",
-    "[PARTITA_IVA]",
-    "[IBAN]",
-    "[EMAIL]",
-    "[TELEFONO]",
-    "[DATA_NASCITA]",
-    "[PERSONA]",
-];
 
 /// A cleaned request: control characters removed and length capped.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -146,10 +136,11 @@ impl TextAnalyzer {
                 params.vocab_size
             )));
         }
-        let special: Vec<AddedToken> = PLACEHOLDERS
+        // the placeholders written by redaction: the tokenizer keeps each one whole
+        let special: Vec<AddedToken> = Kind::ALL
             .iter()
-            .map(|p| {
-                AddedToken::from(*p, true)
+            .map(|kind| {
+                AddedToken::from(kind.placeholder(), true)
                     .single_word(true)
                     .normalized(false)
             })
@@ -250,9 +241,9 @@ impl TextAnalyzer {
 
     /// Distinct placeholders the tokenizer knows (to check a loaded tokenizer is ours).
     pub fn knows_placeholders(&self) -> bool {
-        PLACEHOLDERS
+        Kind::ALL
             .iter()
-            .all(|p| self.tokenizer.token_to_id(p).is_some())
+            .all(|kind| self.tokenizer.token_to_id(kind.placeholder()).is_some())
     }
 }
 
