@@ -19,8 +19,8 @@ use tokenizers::pre_tokenizers::bert::BertPreTokenizer;
 use tokenizers::pre_tokenizers::digits::Digits;
 use tokenizers::pre_tokenizers::sequence::Sequence as PreTokenizerSequence;
 use tokenizers::{
-    AddedToken, DecoderWrapper, NormalizerWrapper, PostProcessorWrapper, PreTokenizerWrapper,
-    Tokenizer, TokenizerBuilder,
+    AddedToken, DecoderWrapper, Model, NormalizerWrapper, PostProcessorWrapper,
+    PreTokenizerWrapper, Tokenizer, TokenizerBuilder,
 };
 
 use crate::error::{Error, Result};
@@ -194,7 +194,55 @@ impl TextAnalyzer {
     }
 
     /// Splits a request into normalised words and their subword tokens.
+    ///
+    /// Runs the tokenizer's own steps (placeholders, normaliser, pre-tokenizer, then its BPE
+    /// model word by word) without building an `Encoding`: offsets, alignments and token ids
+    /// are not needed here and cost most of `Tokenizer::encode`'s time. The result is the same
+    /// as [`TextAnalyzer::analyze_reference`], which goes through `encode`; a test checks this
+    /// on every shipped request and on arbitrary strings.
     pub fn analyze(&self, text: &str) -> Result<Analysis> {
+        let cleaned = clean(text);
+        let model = self.tokenizer.get_model();
+        let mut analysis = Analysis::default();
+        let mut normalized = String::new();
+        for (segment, is_placeholder) in split_placeholders(&cleaned.text) {
+            if is_placeholder {
+                analysis.words.push(segment.to_string());
+                analysis.pieces.push(vec![segment.to_string()]);
+                continue;
+            }
+            normalized.clear();
+            normalize_into(segment, &mut normalized);
+            // Punctuation is left out: it carries little meaning for the service and none
+            // for explanations.
+            for pre_token in pre_tokens(&normalized) {
+                let tokens = model.tokenize(pre_token).map_err(tokenizer_error)?;
+                let word: String = tokens.iter().map(|t| t.value.as_str()).collect();
+                if !word.chars().any(char::is_alphanumeric) {
+                    continue; // its only characters were unknown to the tokenizer
+                }
+                let pieces = tokens
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, t)| {
+                        if i == 0 {
+                            t.value
+                        } else {
+                            format!("{CONTINUATION}{}", t.value)
+                        }
+                    })
+                    .collect();
+                analysis.words.push(word);
+                analysis.pieces.push(pieces);
+            }
+        }
+        Ok(analysis)
+    }
+
+    /// [`TextAnalyzer::analyze`] through HuggingFace's `Tokenizer::encode`: slower, kept as the
+    /// reference the fast path is checked against.
+    #[doc(hidden)]
+    pub fn analyze_reference(&self, text: &str) -> Result<Analysis> {
         let cleaned = clean(text);
         let encoding = self
             .tokenizer
@@ -222,7 +270,6 @@ impl TextAnalyzer {
                 });
             }
         }
-        // Punctuation carries little meaning for the service and none for explanations.
         let keep: Vec<bool> = analysis
             .words
             .iter()
@@ -245,6 +292,102 @@ impl TextAnalyzer {
             .iter()
             .all(|kind| self.tokenizer.token_to_id(kind.placeholder()).is_some())
     }
+}
+
+/// Splits a cleaned request into `(segment, is_placeholder)` around the redaction placeholders,
+/// as the tokenizer's added vocabulary does for its special tokens (`single_word`: a
+/// placeholder glued to a letter or digit is ordinary text).
+fn split_placeholders(text: &str) -> Vec<(&str, bool)> {
+    let mut out = Vec::new();
+    let mut start = 0; // start of the pending ordinary segment
+    let mut from = 0; // where to look for the next placeholder
+    while let Some(offset) = text[from..].find('[') {
+        let at = from + offset;
+        let Some(placeholder) = Kind::ALL
+            .iter()
+            .map(|k| k.placeholder())
+            .find(|p| text[at..].starts_with(p))
+        else {
+            from = at + 1;
+            continue;
+        };
+        let end = at + placeholder.len();
+        let glued_before = text[..at].chars().next_back().is_some_and(is_word_char);
+        let glued_after = text[end..].chars().next().is_some_and(is_word_char);
+        if !glued_before && !glued_after {
+            if start < at {
+                out.push((&text[start..at], false));
+            }
+            out.push((&text[at..end], true));
+            start = end;
+        }
+        from = end;
+    }
+    if start < text.len() {
+        out.push((&text[start..], false));
+    }
+    out
+}
+
+/// A character of the regex class `\w`, the test the tokenizer uses for `single_word` tokens.
+fn is_word_char(c: char) -> bool {
+    static WORD: std::sync::LazyLock<regex::Regex> =
+        std::sync::LazyLock::new(|| regex::Regex::new(r"^\w$").expect("valid regex"));
+    let mut buf = [0u8; 4];
+    WORD.is_match(c.encode_utf8(&mut buf))
+}
+
+/// The normaliser's steps, in its order: NFKD, strip combining marks, lowercase. Uses the
+/// tokenizer's own Unicode tables (`unicode-normalization-alignments`).
+fn normalize_into(text: &str, out: &mut String) {
+    use unicode_normalization_alignments::UnicodeNormalization;
+    use unicode_normalization_alignments::char::is_combining_mark;
+    for (c, _) in text.nfkd() {
+        if !is_combining_mark(c) {
+            out.extend(c.to_lowercase());
+        }
+    }
+}
+
+/// The pre-tokenizer's pieces that contain a letter or digit: split on whitespace (dropped) and
+/// punctuation (each mark a piece of its own, left out here), then digits apart from letters.
+fn pre_tokens(text: &str) -> impl Iterator<Item = &str> {
+    use unicode_categories::UnicodeCategories;
+    #[derive(PartialEq, Clone, Copy)]
+    enum Class {
+        Gap,
+        Digit,
+        Other,
+    }
+    let class = |c: char| {
+        if c.is_whitespace() || c.is_ascii_punctuation() || c.is_punctuation() {
+            Class::Gap
+        } else if c.is_numeric() {
+            Class::Digit
+        } else {
+            Class::Other
+        }
+    };
+    let mut chars = text.char_indices().peekable();
+    std::iter::from_fn(move || {
+        loop {
+            let (start, first) = chars.next()?;
+            let kind = class(first);
+            if kind == Class::Gap {
+                continue;
+            }
+            let mut end = start + first.len_utf8();
+            while let Some(&(i, c)) = chars.peek() {
+                if class(c) != kind {
+                    break;
+                }
+                end = i + c.len_utf8();
+                chars.next();
+            }
+            return Some(&text[start..end]);
+        }
+    })
+    .filter(|piece: &&str| piece.chars().any(char::is_alphanumeric))
 }
 
 #[cfg(test)]
