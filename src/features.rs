@@ -98,38 +98,41 @@ fn visit_terms(
     params: &FeatureParams,
     mut visit: impl FnMut(&str, usize, usize),
 ) {
-    use std::fmt::Write;
     let mut buf = String::with_capacity(64);
-    let mut term = |buf: &mut String, first: usize, last: usize| visit(buf, first, last);
+    let mut padded = String::with_capacity(64);
+    let mut bounds: Vec<usize> = Vec::with_capacity(64);
+    let mut term = |buf: &mut String, prefix: &str, parts: &[&str], first: usize, last: usize| {
+        buf.clear();
+        buf.push_str(prefix);
+        for part in parts {
+            buf.push_str(part);
+        }
+        visit(buf, first, last)
+    };
     // politeness formulas are skipped: word pairs join the words around them
     let kept: Vec<usize> = (0..analysis.words.len())
         .filter(|&i| !crate::stopwords::is_formula(&analysis.words[i]))
         .collect();
     for (k, &i) in kept.iter().enumerate() {
-        let word = &analysis.words[i];
-        buf.clear();
-        let _ = write!(buf, "w:{word}");
-        term(&mut buf, i, i);
+        let word = analysis.words[i].as_str();
+        term(&mut buf, "w:", &[word], i, i);
         if let (true, Some(&j)) = (params.word_bigrams, kept.get(k + 1)) {
-            buf.clear();
-            let _ = write!(buf, "b:{word} {}", analysis.words[j]);
-            term(&mut buf, i, j);
+            term(&mut buf, "b:", &[word, " ", &analysis.words[j]], i, j);
         }
         if params.subwords && analysis.pieces[i].len() > 1 {
             for piece in &analysis.pieces[i] {
-                buf.clear();
-                let _ = write!(buf, "s:{piece}");
-                term(&mut buf, i, i);
+                term(&mut buf, "s:", &[piece], i, i);
             }
         }
         if params.char_ngram_max > 0 && !word.starts_with('[') {
             // byte offsets of the characters of " word ", plus the end
-            let padded = format!(" {word} ");
-            let bounds: Vec<usize> = padded
-                .char_indices()
-                .map(|(b, _)| b)
-                .chain(std::iter::once(padded.len()))
-                .collect();
+            padded.clear();
+            padded.push(' ');
+            padded.push_str(word);
+            padded.push(' ');
+            bounds.clear();
+            bounds.extend(padded.char_indices().map(|(b, _)| b));
+            bounds.push(padded.len());
             let chars = bounds.len() - 1;
             for n in params.char_ngram_min.max(1)..=params.char_ngram_max {
                 // the whole padded word is already the `w:` term
@@ -137,10 +140,8 @@ fn visit_terms(
                     break;
                 }
                 for start in 0..=chars - n {
-                    buf.clear();
-                    buf.push_str("c:");
-                    buf.push_str(&padded[bounds[start]..bounds[start + n]]);
-                    term(&mut buf, i, i);
+                    let gram = &padded[bounds[start]..bounds[start + n]];
+                    term(&mut buf, "c:", &[gram], i, i);
                 }
             }
         }

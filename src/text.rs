@@ -360,7 +360,13 @@ fn pre_tokens(text: &str) -> impl Iterator<Item = &str> {
         Other,
     }
     let class = |c: char| {
-        if c.is_whitespace() || c.is_ascii_punctuation() || c.is_punctuation() {
+        // ASCII first: the Unicode punctuation table is a binary search
+        let gap = if c.is_ascii() {
+            c.is_whitespace() || c.is_ascii_punctuation()
+        } else {
+            c.is_whitespace() || c.is_punctuation()
+        };
+        if gap {
             Class::Gap
         } else if c.is_numeric() {
             Class::Digit
