@@ -19,7 +19,7 @@ use tokenizers::pre_tokenizers::bert::BertPreTokenizer;
 use tokenizers::pre_tokenizers::digits::Digits;
 use tokenizers::pre_tokenizers::sequence::Sequence as PreTokenizerSequence;
 use tokenizers::{
-    AddedToken, DecoderWrapper, Model, NormalizerWrapper, PostProcessorWrapper,
+    AddedToken, DecoderWrapper, Model, ModelWrapper, NormalizerWrapper, PostProcessorWrapper,
     PreTokenizerWrapper, Tokenizer, TokenizerBuilder,
 };
 
@@ -103,14 +103,106 @@ impl Default for TokenizerParams {
 }
 
 /// The trained HuggingFace tokenizer and the grouping of its tokens into words.
+///
+/// Analysis needs only the tokenizer's BPE model (its steps before the model are fixed, see
+/// [`TextAnalyzer::analyze`]), so loading builds just that from the JSON; the full `Tokenizer`
+/// is parsed only if asked for ([`TextAnalyzer::analyze_reference`]). This keeps a cold start
+/// short.
 #[derive(Clone)]
 pub struct TextAnalyzer {
-    tokenizer: Tokenizer,
+    bpe: BPE,
+    /// The tokenizer in HuggingFace's JSON format, as trained or loaded.
+    json: String,
+    tokenizer: std::sync::OnceLock<Tokenizer>,
 }
 
 impl std::fmt::Debug for TextAnalyzer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("TextAnalyzer").finish_non_exhaustive()
+    }
+}
+
+/// The parts of a saved `tokenizer.json` that loading reads or checks.
+#[derive(serde::Deserialize)]
+struct SavedTokenizer {
+    added_tokens: Vec<SavedAddedToken>,
+    normalizer: serde_json::Value,
+    pre_tokenizer: serde_json::Value,
+    post_processor: serde_json::Value,
+    truncation: serde_json::Value,
+    padding: serde_json::Value,
+    model: SavedBpe,
+}
+
+#[derive(serde::Deserialize)]
+struct SavedAddedToken {
+    content: String,
+    single_word: bool,
+    lstrip: bool,
+    rstrip: bool,
+    normalized: bool,
+}
+
+#[derive(serde::Deserialize)]
+struct SavedBpe {
+    #[serde(rename = "type")]
+    kind: String,
+    dropout: Option<f32>,
+    unk_token: Option<String>,
+    continuing_subword_prefix: Option<String>,
+    end_of_word_suffix: Option<String>,
+    fuse_unk: bool,
+    byte_fallback: bool,
+    ignore_merges: bool,
+    vocab: std::collections::HashMap<String, u32>,
+    merges: Vec<(String, String)>,
+}
+
+impl SavedTokenizer {
+    /// Checks that the tokenizer is configured as [`TextAnalyzer::train`] configures it: the
+    /// fast analysis reproduces exactly that configuration.
+    fn check(&self) -> std::result::Result<(), String> {
+        let same = |value: &serde_json::Value, expected: serde_json::Result<serde_json::Value>| {
+            expected.is_ok_and(|e| &e == value)
+        };
+        if !same(&self.normalizer, serde_json::to_value(normalizer())) {
+            return Err("its normaliser is not sportello's".into());
+        }
+        if !same(&self.pre_tokenizer, serde_json::to_value(pre_tokenizer())) {
+            return Err("its pre-tokenizer is not sportello's".into());
+        }
+        if !(self.post_processor.is_null() && self.truncation.is_null() && self.padding.is_null()) {
+            return Err("it has a post-processor, truncation or padding".into());
+        }
+        let placeholders: Vec<&str> = Kind::ALL.iter().map(|k| k.placeholder()).collect();
+        let added: Vec<&str> = self
+            .added_tokens
+            .iter()
+            .map(|t| t.content.as_str())
+            .collect();
+        let added_as_trained = self
+            .added_tokens
+            .iter()
+            .all(|t| t.single_word && !t.lstrip && !t.rstrip && !t.normalized);
+        if added != placeholders || !added_as_trained {
+            return Err("its special tokens are not sportello's placeholders".into());
+        }
+        let m = &self.model;
+        if m.kind != "BPE"
+            || m.dropout.is_some()
+            || m.unk_token.is_some()
+            || m.continuing_subword_prefix.is_some()
+            || m.end_of_word_suffix.is_some()
+            || m.fuse_unk
+            || m.byte_fallback
+            || m.ignore_merges
+        {
+            return Err("its model is not a plain byte-pair encoding".into());
+        }
+        if placeholders.iter().any(|p| !m.vocab.contains_key(*p)) {
+            return Err("its vocabulary lacks the placeholders".into());
+        }
+        Ok(())
     }
 }
 
@@ -172,25 +264,55 @@ impl TextAnalyzer {
         tokenizer
             .train(&mut trainer, cleaned.iter())
             .map_err(tokenizer_error)?;
+        let tokenizer = Tokenizer::from(tokenizer);
+        let json = tokenizer.to_string(true).map_err(tokenizer_error)?;
+        let bpe = match tokenizer.get_model() {
+            ModelWrapper::BPE(bpe) => bpe.clone(),
+            _ => unreachable!("the tokenizer was built with a BPE model"),
+        };
         Ok(TextAnalyzer {
-            tokenizer: Tokenizer::from(tokenizer),
+            bpe,
+            json,
+            tokenizer: tokenizer.into(),
         })
     }
 
-    /// Loads a tokenizer saved by [`TextAnalyzer::to_json`].
+    /// Loads a tokenizer saved by [`TextAnalyzer::to_json`]: refuses one configured otherwise.
     pub fn from_json(json: &str) -> Result<Self> {
-        let tokenizer: Tokenizer = json.parse().map_err(tokenizer_error)?;
-        Ok(TextAnalyzer { tokenizer })
+        let saved: SavedTokenizer = serde_json::from_str(json)
+            .map_err(|e| Error::InvalidInput(format!("not a sportello tokenizer: {e}")))?;
+        saved
+            .check()
+            .map_err(|why| Error::InvalidInput(format!("not a sportello tokenizer: {why}")))?;
+        let vocab: tokenizers::models::bpe::Vocab = saved.model.vocab.into_iter().collect();
+        let bpe = BPE::builder()
+            .vocab_and_merges(vocab, saved.model.merges)
+            .build()
+            .map_err(tokenizer_error)?;
+        Ok(TextAnalyzer {
+            bpe,
+            json: json.to_string(),
+            tokenizer: std::sync::OnceLock::new(),
+        })
     }
 
     /// The tokenizer in HuggingFace's JSON format (loadable by any `tokenizers` binding).
     pub fn to_json(&self) -> Result<String> {
-        self.tokenizer.to_string(true).map_err(tokenizer_error)
+        Ok(self.json.clone())
+    }
+
+    /// The full HuggingFace tokenizer, parsed on first use.
+    fn tokenizer(&self) -> Result<&Tokenizer> {
+        if let Some(tokenizer) = self.tokenizer.get() {
+            return Ok(tokenizer);
+        }
+        let parsed: Tokenizer = self.json.parse().map_err(tokenizer_error)?;
+        Ok(self.tokenizer.get_or_init(|| parsed))
     }
 
     /// Number of tokens in the vocabulary.
     pub fn vocab_size(&self) -> usize {
-        self.tokenizer.get_vocab_size(true)
+        self.bpe.get_vocab_size()
     }
 
     /// Splits a request into normalised words and their subword tokens.
@@ -202,7 +324,7 @@ impl TextAnalyzer {
     /// on every shipped request and on arbitrary strings.
     pub fn analyze(&self, text: &str) -> Result<Analysis> {
         let cleaned = clean(text);
-        let model = self.tokenizer.get_model();
+        let model = &self.bpe;
         let mut analysis = Analysis::default();
         let mut normalized = String::new();
         for (segment, is_placeholder) in split_placeholders(&cleaned.text) {
@@ -245,7 +367,7 @@ impl TextAnalyzer {
     pub fn analyze_reference(&self, text: &str) -> Result<Analysis> {
         let cleaned = clean(text);
         let encoding = self
-            .tokenizer
+            .tokenizer()?
             // `encode`, not `encode_fast`: the fast path leaves out token strings and word ids
             .encode(cleaned.text.as_str(), false)
             .map_err(tokenizer_error)?;
@@ -290,7 +412,7 @@ impl TextAnalyzer {
     pub fn knows_placeholders(&self) -> bool {
         Kind::ALL
             .iter()
-            .all(|kind| self.tokenizer.token_to_id(kind.placeholder()).is_some())
+            .all(|kind| self.bpe.token_to_id(kind.placeholder()).is_some())
     }
 }
 
@@ -467,6 +589,35 @@ mod tests {
         assert_eq!(first, second);
         let loaded = TextAnalyzer::from_json(&first).unwrap();
         assert_eq!(loaded.to_json().unwrap(), first);
+    }
+
+    #[test]
+    fn loading_refuses_tokenizers_configured_otherwise() {
+        let json = small_analyzer().to_json().unwrap();
+        let original: serde_json::Value = serde_json::from_str(&json).unwrap();
+        let loaded = TextAnalyzer::from_json(&json).unwrap();
+        assert_eq!(
+            loaded.analyze("La PENSIONE è arrivata?").unwrap(),
+            small_analyzer().analyze("La PENSIONE è arrivata?").unwrap()
+        );
+        let changes: [(&str, serde_json::Value); 5] = [
+            ("/normalizer", serde_json::json!({"type": "Lowercase"})),
+            ("/pre_tokenizer", serde_json::json!({"type": "Whitespace"})),
+            ("/model/unk_token", serde_json::json!("[UNK]")),
+            ("/added_tokens/0/normalized", serde_json::json!(true)),
+            ("/padding", serde_json::json!({"strategy": "BatchLongest"})),
+        ];
+        for (pointer, value) in changes {
+            let mut changed = original.clone();
+            *changed.pointer_mut(pointer).unwrap() = value;
+            let err = TextAnalyzer::from_json(&changed.to_string()).unwrap_err();
+            assert!(
+                err.to_string().contains("not a sportello tokenizer"),
+                "{pointer}: {err}"
+            );
+        }
+        assert!(TextAnalyzer::from_json("{}").is_err());
+        assert!(TextAnalyzer::from_json("not json").is_err());
     }
 
     #[test]
