@@ -164,6 +164,55 @@ pub fn terms(analysis: &Analysis, params: &FeatureParams) -> Vec<Term> {
 /// A sparse feature vector: (column, value) pairs sorted by column.
 pub type SparseRow = Vec<(u32, Float)>;
 
+/// Column of each term, found by hashing the term: the table holds only column numbers, so
+/// building it (at every model load) copies no strings.
+#[derive(Clone, Default)]
+struct TermIndex {
+    table: hashbrown::HashTable<u32>,
+}
+
+impl TermIndex {
+    fn hash(term: &str) -> u64 {
+        use std::hash::BuildHasher;
+        rustc_hash::FxBuildHasher.hash_one(term)
+    }
+
+    fn new(terms: &[String]) -> Self {
+        let mut table = hashbrown::HashTable::with_capacity(terms.len());
+        for (column, term) in terms.iter().enumerate() {
+            let hash = Self::hash(term);
+            if table
+                .find(hash, |&c: &u32| terms[c as usize] == *term)
+                .is_none()
+            {
+                table.insert_unique(hash, column as u32, |&c| {
+                    Self::hash(&terms[c as usize])
+                });
+            }
+        }
+        TermIndex { table }
+    }
+
+    fn get(&self, terms: &[String], term: &str) -> Option<u32> {
+        self.table
+            .find(Self::hash(term), |&c| terms[c as usize] == term)
+            .copied()
+    }
+}
+
+impl std::fmt::Debug for TermIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "TermIndex({} terms)", self.table.len())
+    }
+}
+
+/// The index is derived from the terms, which `FeatureSpace` compares.
+impl PartialEq for TermIndex {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
 /// The fitted vocabulary: which terms are columns, and their IDF.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FeatureSpace {
@@ -172,7 +221,7 @@ pub struct FeatureSpace {
     pub terms: Vec<String>,
     pub idf: Vec<Float>,
     #[serde(skip)]
-    index: FxHashMap<String, u32>,
+    index: TermIndex,
 }
 
 impl FeatureSpace {
@@ -235,11 +284,7 @@ impl FeatureSpace {
     }
 
     fn new(params: FeatureParams, terms: Vec<String>, idf: Vec<Float>) -> Self {
-        let index = terms
-            .iter()
-            .enumerate()
-            .map(|(i, t)| (t.clone(), i as u32))
-            .collect();
+        let index = TermIndex::new(&terms);
         FeatureSpace {
             params,
             terms,
@@ -273,7 +318,7 @@ impl FeatureSpace {
 
     /// The column of a term, if it is in the vocabulary.
     pub fn column(&self, term: &str) -> Option<u32> {
-        self.index.get(term).copied()
+        self.index.get(&self.terms, term)
     }
 
     /// The vocabulary columns of a request's terms, in order of appearance.
