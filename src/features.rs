@@ -185,9 +185,7 @@ impl TermIndex {
                 .find(hash, |&c: &u32| terms[c as usize] == *term)
                 .is_none()
             {
-                table.insert_unique(hash, column as u32, |&c| {
-                    Self::hash(&terms[c as usize])
-                });
+                table.insert_unique(hash, column as u32, |&c| Self::hash(&terms[c as usize]));
             }
         }
         TermIndex { table }
