@@ -85,21 +85,33 @@ pub fn run(path: &Path, handle: impl Fn(JsonObject) -> LineResult + Sync) -> any
         if chunk.is_empty() {
             break;
         }
-        let results: Vec<(usize, LineResult)> = chunk
+        // Output lines are serialised on the worker threads too: only writing is sequential.
+        let results: Vec<(usize, Option<String>, Vec<u8>)> = chunk
             .into_par_iter()
-            .map(|(n, line)| (n, parse(line).and_then(&handle)))
+            .map(|(n, line)| {
+                let (error, object) = match parse(line).and_then(&handle) {
+                    Ok(object) => (None, object),
+                    Err((reason, mut object)) => {
+                        object.insert("line".into(), n.into());
+                        object.insert("error".into(), reason.clone().into());
+                        (Some(reason), object)
+                    }
+                };
+                // a map of JSON values always serialises; the fallback is for form's sake
+                let mut bytes = serde_json::to_vec(&object).unwrap_or_else(|_| {
+                    format!(r#"{{"line":{n},"error":"could not serialise the answer"}}"#)
+                        .into_bytes()
+                });
+                bytes.push(b'\n');
+                (n, error, bytes)
+            })
             .collect();
-        for (n, result) in results {
-            match result {
-                Ok(object) => writeln!(out, "{}", serde_json::Value::Object(object))?,
-                Err((reason, mut object)) => {
-                    failed += 1;
-                    eprintln!("sportello: line {n}: {reason}");
-                    object.insert("line".into(), n.into());
-                    object.insert("error".into(), reason.into());
-                    writeln!(out, "{}", serde_json::Value::Object(object))?;
-                }
+        for (n, error, bytes) in results {
+            if let Some(reason) = error {
+                failed += 1;
+                eprintln!("sportello: line {n}: {reason}");
             }
+            out.write_all(&bytes)?;
         }
     }
     out.flush()?;
