@@ -11,6 +11,7 @@ use linfa::prelude::*;
 use linfa_logistic::MultiLogisticRegression;
 use ndarray::{Array1, Array2};
 use rayon::prelude::*;
+use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
 pub use hyperparams::ClassifierParams;
@@ -371,7 +372,7 @@ impl Classifier {
         let w = &self.linear.weights;
         let n = self.labels.len() as f64;
         // occurrences of each column, to share its contribution among the words it came from
-        let mut occurrences: HashMap<u32, usize> = HashMap::new();
+        let mut occurrences: FxHashMap<u32, usize> = FxHashMap::default();
         for o in &scores.occurrences {
             *occurrences.entry(o.column).or_default() += 1;
         }
@@ -395,7 +396,7 @@ impl Classifier {
                 per_word[last] += share / 2.0;
             }
         }
-        let mut by_word: HashMap<&str, f64> = HashMap::new();
+        let mut by_word: FxHashMap<&str, f64> = FxHashMap::default();
         for (word, weight) in scores.analysis.words.iter().zip(per_word) {
             if crate::stopwords::is_stopword(word) || word.chars().count() < 2 {
                 continue;
