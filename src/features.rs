@@ -91,23 +91,28 @@ pub struct Occurrence {
     pub last_word: u32,
 }
 
-/// Calls `visit(term, first_word, last_word)` for every term of a request, in order of
-/// appearance. The term is written into a reused buffer, so looking terms up allocates nothing.
-fn visit_terms(
-    analysis: &Analysis,
-    params: &FeatureParams,
-    mut visit: impl FnMut(&str, usize, usize),
-) {
+/// What [`visit_terms`] reports, in order of appearance.
+enum Visit<'a> {
+    /// A term and the words it comes from.
+    Term(&'a str, usize, usize),
+    /// The `w:` term of the word at this position: it depends on the word alone.
+    WordTerm(&'a str, usize),
+    /// The `c:` terms of the word at this position: they depend on the word alone.
+    CharTerms(&'a str, usize),
+}
+
+/// Walks the terms of a request in order of appearance. The terms that depend on a word alone
+/// are reported as the word, so that [`FeatureSpace::occurrences`] can look them up once per
+/// distinct word; [`word_term`] and [`char_terms`] spell them out. Terms are written into a
+/// reused buffer, so looking terms up allocates nothing.
+fn visit_terms(analysis: &Analysis, params: &FeatureParams, mut visit: impl FnMut(Visit)) {
     let mut buf = String::with_capacity(64);
-    let mut padded = String::with_capacity(64);
-    let mut bounds: Vec<usize> = Vec::with_capacity(64);
-    let mut term = |buf: &mut String, prefix: &str, parts: &[&str], first: usize, last: usize| {
+    let term = |buf: &mut String, prefix: &str, parts: &[&str]| {
         buf.clear();
         buf.push_str(prefix);
         for part in parts {
             buf.push_str(part);
         }
-        visit(buf, first, last)
     };
     // politeness formulas are skipped: word pairs join the words around them
     let kept: Vec<usize> = (0..analysis.words.len())
@@ -115,43 +120,76 @@ fn visit_terms(
         .collect();
     for (k, &i) in kept.iter().enumerate() {
         let word = analysis.words[i].as_str();
-        term(&mut buf, "w:", &[word], i, i);
+        visit(Visit::WordTerm(word, i));
         if let (true, Some(&j)) = (params.word_bigrams, kept.get(k + 1)) {
-            term(&mut buf, "b:", &[word, " ", &analysis.words[j]], i, j);
+            term(&mut buf, "b:", &[word, " ", &analysis.words[j]]);
+            visit(Visit::Term(&buf, i, j));
         }
         if params.subwords && analysis.pieces[i].len() > 1 {
             for piece in &analysis.pieces[i] {
-                term(&mut buf, "s:", &[piece], i, i);
+                term(&mut buf, "s:", &[piece]);
+                visit(Visit::Term(&buf, i, i));
             }
         }
         if params.char_ngram_max > 0 && !word.starts_with('[') {
-            // byte offsets of the characters of " word ", plus the end
-            padded.clear();
-            padded.push(' ');
-            padded.push_str(word);
-            padded.push(' ');
-            bounds.clear();
-            bounds.extend(padded.char_indices().map(|(b, _)| b));
-            bounds.push(padded.len());
-            let chars = bounds.len() - 1;
-            for n in params.char_ngram_min.max(1)..=params.char_ngram_max {
-                // the whole padded word is already the `w:` term
-                if n >= chars {
-                    break;
-                }
-                for start in 0..=chars - n {
-                    let gram = &padded[bounds[start]..bounds[start + n]];
-                    term(&mut buf, "c:", &[gram], i, i);
-                }
-            }
+            visit(Visit::CharTerms(word, i));
         }
     }
+}
+
+/// The `w:` term of a word.
+fn word_term<'b>(word: &str, buf: &'b mut String) -> &'b str {
+    buf.clear();
+    buf.push_str("w:");
+    buf.push_str(word);
+    buf
+}
+
+/// Calls `visit` with each `c:` term of a word: its character n-grams, the word padded with a
+/// space at both ends.
+fn char_terms(word: &str, params: &FeatureParams, mut visit: impl FnMut(&str)) {
+    let padded = format!(" {word} ");
+    // byte offsets of the characters, plus the end
+    let bounds: Vec<usize> = padded
+        .char_indices()
+        .map(|(b, _)| b)
+        .chain(std::iter::once(padded.len()))
+        .collect();
+    let chars = bounds.len() - 1;
+    let mut buf = String::with_capacity(16);
+    for n in params.char_ngram_min.max(1)..=params.char_ngram_max {
+        // the whole padded word is already the `w:` term
+        if n >= chars {
+            break;
+        }
+        for start in 0..=chars - n {
+            buf.clear();
+            buf.push_str("c:");
+            buf.push_str(&padded[bounds[start]..bounds[start + n]]);
+            visit(&buf);
+        }
+    }
+}
+
+/// Calls `visit(term, first_word, last_word)` for every term of a request, in order of
+/// appearance.
+fn visit_all_terms(
+    analysis: &Analysis,
+    params: &FeatureParams,
+    mut visit: impl FnMut(&str, usize, usize),
+) {
+    let mut buf = String::new();
+    visit_terms(analysis, params, |v| match v {
+        Visit::Term(text, first, last) => visit(text, first, last),
+        Visit::WordTerm(word, i) => visit(word_term(word, &mut buf), i, i),
+        Visit::CharTerms(word, i) => char_terms(word, params, |gram| visit(gram, i, i)),
+    });
 }
 
 /// All the terms of one request, in order of appearance.
 pub fn terms(analysis: &Analysis, params: &FeatureParams) -> Vec<Term> {
     let mut out = Vec::new();
-    visit_terms(analysis, params, |text, first_word, last_word| {
+    visit_all_terms(analysis, params, |text, first_word, last_word| {
         out.push(Term {
             text: text.to_string(),
             first_word,
@@ -169,7 +207,31 @@ pub type SparseRow = Vec<(u32, Float)>;
 #[derive(Clone, Default)]
 struct TermIndex {
     table: hashbrown::HashTable<u32>,
+    /// Tells feature spaces apart in the per-thread word cache (0: none yet).
+    id: u64,
 }
+
+/// The columns of the terms that depend on a word alone.
+struct WordColumns {
+    word: Option<u32>,
+    chars: Vec<u32>,
+}
+
+/// Per-thread cache of [`WordColumns`] for the feature space used last.
+#[derive(Default)]
+struct WordCache {
+    space: u64,
+    words: hashbrown::HashMap<String, WordColumns, rustc_hash::FxBuildHasher>,
+}
+
+/// Distinct words the cache holds before it starts again (a few MiB per thread).
+const WORD_CACHE_MAX: usize = 50_000;
+
+thread_local! {
+    static WORD_COLUMNS: std::cell::RefCell<WordCache> = std::cell::RefCell::default();
+}
+
+static NEXT_SPACE_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
 impl TermIndex {
     fn hash(term: &str) -> u64 {
@@ -188,7 +250,10 @@ impl TermIndex {
                 table.insert_unique(hash, column as u32, |&c| Self::hash(&terms[c as usize]));
             }
         }
-        TermIndex { table }
+        TermIndex {
+            table,
+            id: NEXT_SPACE_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+        }
     }
 
     fn get(&self, terms: &[String], term: &str) -> Option<u32> {
@@ -320,18 +385,64 @@ impl FeatureSpace {
     }
 
     /// The vocabulary columns of a request's terms, in order of appearance.
+    ///
+    /// The columns of the terms that depend on a word alone (`w:` and `c:`) are remembered per
+    /// thread for the last feature space used, so a word seen before costs one lookup instead
+    /// of one per character n-gram.
     pub fn occurrences(&self, doc: &Analysis) -> Vec<Occurrence> {
-        let mut out = Vec::new();
-        visit_terms(doc, &self.params, |text, first, last| {
-            if let Some(column) = self.column(text) {
+        WORD_COLUMNS.with_borrow_mut(|cache| {
+            if cache.space != self.index.id || cache.words.len() > WORD_CACHE_MAX {
+                cache.space = self.index.id;
+                cache.words.clear();
+            }
+            let mut out = Vec::new();
+            let mut push = |column: u32, first: usize, last: usize| {
                 out.push(Occurrence {
                     column,
                     first_word: first as u32,
                     last_word: last as u32,
-                });
-            }
-        });
-        out
+                })
+            };
+            let mut buf = String::new();
+            visit_terms(doc, &self.params, |v| match v {
+                Visit::Term(text, first, last) => {
+                    if let Some(column) = self.column(text) {
+                        push(column, first, last);
+                    }
+                }
+                Visit::WordTerm(word, i) => {
+                    let columns = cache
+                        .words
+                        .entry_ref(word)
+                        .or_insert_with(|| self.word_columns(word, &mut buf));
+                    if let Some(column) = columns.word {
+                        push(column, i, i);
+                    }
+                }
+                Visit::CharTerms(word, i) => {
+                    let columns = cache
+                        .words
+                        .entry_ref(word)
+                        .or_insert_with(|| self.word_columns(word, &mut buf));
+                    for &column in &columns.chars {
+                        push(column, i, i);
+                    }
+                }
+            });
+            out
+        })
+    }
+
+    /// The columns of the terms of a word alone.
+    fn word_columns(&self, word: &str, buf: &mut String) -> WordColumns {
+        let mut chars = Vec::new();
+        if self.params.char_ngram_max > 0 && !word.starts_with('[') {
+            char_terms(word, &self.params, |gram| chars.extend(self.column(gram)));
+        }
+        WordColumns {
+            word: self.column(word_term(word, buf)),
+            chars,
+        }
     }
 
     /// The TF-IDF vector of a request from its occurrences.
@@ -426,6 +537,49 @@ mod tests {
             !t.iter()
                 .any(|t| t.contains("saluti") || t.contains("grazie"))
         );
+    }
+
+    #[test]
+    fn cached_occurrences_match_term_by_term_lookup_across_spaces() {
+        let docs = [
+            analysis(&["pensione", "vecchiaia", "pensione"]),
+            analysis(&["pensione", "reversibilita"]),
+            analysis(&["lavoro", "perso", "pensione"]),
+            analysis(&["lavoro", "licenziato"]),
+        ];
+        let refs: Vec<&Analysis> = docs.iter().collect();
+        let wide = FeatureSpace::fit(&refs, &[0, 0, 1, 1], 2, FeatureParams::default()).unwrap();
+        let narrow = FeatureSpace::fit(
+            &refs,
+            &[0, 0, 1, 1],
+            2,
+            FeatureParams {
+                max_features: 7,
+                min_df: 1,
+                ..FeatureParams::default()
+            },
+        )
+        .unwrap();
+        let reference = |space: &FeatureSpace, doc: &Analysis| -> Vec<Occurrence> {
+            terms(doc, &space.params)
+                .into_iter()
+                .filter_map(|t| {
+                    space.column(&t.text).map(|column| Occurrence {
+                        column,
+                        first_word: t.first_word as u32,
+                        last_word: t.last_word as u32,
+                    })
+                })
+                .collect()
+        };
+        // alternate between the spaces on one thread: each switch must not reuse the other's
+        for _ in 0..2 {
+            for space in [&wide, &narrow, &wide.clone()] {
+                for doc in &docs {
+                    assert_eq!(space.occurrences(doc), reference(space, doc));
+                }
+            }
+        }
     }
 
     #[test]
