@@ -25,10 +25,8 @@ struct RawExample {
 /// A key under which two texts count as the same request: lowercase, accents and punctuation
 /// ignored, whitespace collapsed.
 pub fn duplicate_key(text: &str) -> String {
-    use unicode_normalization::UnicodeNormalization;
-    text.nfkd()
-        .filter(|c| !unicode_normalization::char::is_combining_mark(*c))
-        .flat_map(char::to_lowercase)
+    crate::text::fold(text)
+        .chars()
         .map(|c| if c.is_alphanumeric() { c } else { ' ' })
         .collect::<String>()
         .split_whitespace()

@@ -148,7 +148,8 @@ pub struct Segment {
 /// clauses joined by words such as "e", "inoltre", "poi". Parts of fewer than three words are
 /// glued to the previous one.
 pub fn segments(text: &str) -> Vec<Segment> {
-    let mut parts: Vec<(Vec<&str>, bool)> = Vec::new();
+    // each word with its normalised form
+    let mut parts: Vec<(Vec<(&str, String)>, bool)> = Vec::new();
     let mut rest = text;
     while !rest.is_empty() {
         let end = rest
@@ -157,19 +158,19 @@ pub fn segments(text: &str) -> Vec<Segment> {
         let (sentence, tail) = rest.split_at(end);
         rest = tail;
         let question = sentence.ends_with('?');
-        let mut current: Vec<&str> = Vec::new();
+        let mut current: Vec<(&str, String)> = Vec::new();
         for word in sentence.split_whitespace() {
             let bare = normalise_word(word);
             if JOINERS.contains(&bare.as_str()) && current.len() >= 3 {
                 parts.push((std::mem::take(&mut current), question));
             }
-            current.push(word);
+            current.push((word, bare));
         }
         if !current.is_empty() {
             parts.push((current, question));
         }
     }
-    let mut merged: Vec<(Vec<&str>, bool)> = Vec::new();
+    let mut merged: Vec<(Vec<(&str, String)>, bool)> = Vec::new();
     for (words, question) in parts {
         match merged.last_mut() {
             Some(last) if words.len() < 3 => {
@@ -185,19 +186,18 @@ pub fn segments(text: &str) -> Vec<Segment> {
             asks: question
                 || words
                     .iter()
-                    .any(|w| ASKING.contains(&normalise_word(w).as_str())),
-            text: words.join(" "),
+                    .any(|(_, bare)| ASKING.contains(&bare.as_str())),
+            text: words
+                .iter()
+                .map(|(word, _)| *word)
+                .collect::<Vec<_>>()
+                .join(" "),
         })
         .collect()
 }
 
 fn normalise_word(word: &str) -> String {
-    use unicode_normalization::UnicodeNormalization;
-    word.trim_matches(|c: char| !c.is_alphanumeric())
-        .nfkd()
-        .filter(|c| !unicode_normalization::char::is_combining_mark(*c))
-        .flat_map(char::to_lowercase)
-        .collect()
+    crate::text::fold(word.trim_matches(|c: char| !c.is_alphanumeric()))
 }
 
 impl Classifier {

@@ -47,12 +47,7 @@ const DETAIL_MARKERS: &[&str] = &[
 
 /// Picks the register for a request: `Simple` or `Detailed`, never `Auto`.
 pub fn choose_style(text: &str, word_count: usize) -> Style {
-    use unicode_normalization::UnicodeNormalization;
-    let normalised: String = text
-        .nfkd()
-        .filter(|c| !unicode_normalization::char::is_combining_mark(*c))
-        .flat_map(char::to_lowercase)
-        .collect();
+    let normalised = crate::text::fold(text);
     if word_count >= LONG_REQUEST_WORDS || DETAIL_MARKERS.iter().any(|m| normalised.contains(m)) {
         Style::Detailed
     } else {

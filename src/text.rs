@@ -64,6 +64,19 @@ pub fn clean(text: &str) -> Cleaned {
     }
 }
 
+/// Lowercase with accents removed (NFKD, combining marks dropped): the form in which cue words
+/// are compared. ASCII text, most requests, takes a shortcut with the same result.
+pub fn fold(text: &str) -> String {
+    if text.is_ascii() {
+        return text.to_ascii_lowercase();
+    }
+    use unicode_normalization::UnicodeNormalization;
+    text.nfkd()
+        .filter(|c| !unicode_normalization::char::is_combining_mark(*c))
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
 /// True when a request has nothing to read: empty, only whitespace or control characters.
 pub fn is_blank(text: &str) -> bool {
     clean(text).text.trim().is_empty()
@@ -539,6 +552,13 @@ mod tests {
             },
         )
         .unwrap()
+    }
+
+    #[test]
+    fn fold_lowercases_and_drops_accents() {
+        assert_eq!(fold("PERCHÉ Già però"), "perche gia pero");
+        assert_eq!(fold("Ho PERSO il Lavoro!"), "ho perso il lavoro!");
+        assert_eq!(fold("ﬁne İ"), "fine i");
     }
 
     #[test]
