@@ -17,6 +17,10 @@ pub struct ClassifierParams {
     pub alpha: f64,
     /// L-BFGS iterations at most; defaults to `40` (more changes little: see the README).
     pub max_iterations: u64,
+    /// L-BFGS iterations at most of the final fit, which starts from the cross-validation
+    /// models (never more than `max_iterations`); defaults to `25`.
+    #[serde(default = "default_final_iterations")]
+    pub final_iterations: u64,
     /// Stop when the gradient norm is below this; defaults to `1e-3`.
     pub gradient_tolerance: f64,
     /// Folds of the cross-validation that fits the calibration and the threshold; defaults to `3`.
@@ -28,6 +32,10 @@ pub struct ClassifierParams {
     pub seed: u64,
 }
 
+fn default_final_iterations() -> u64 {
+    25
+}
+
 impl Default for ClassifierParams {
     fn default() -> Self {
         ClassifierParams {
@@ -35,6 +43,7 @@ impl Default for ClassifierParams {
             features: FeatureParams::default(),
             alpha: 0.1,
             max_iterations: 40,
+            final_iterations: default_final_iterations(),
             gradient_tolerance: 1e-3,
             calibration_folds: 3,
             target_precision: 0.95,
@@ -44,6 +53,11 @@ impl Default for ClassifierParams {
 }
 
 impl ClassifierParams {
+    /// Iterations of the final fit.
+    pub fn final_iterations(&self) -> u64 {
+        self.final_iterations.min(self.max_iterations)
+    }
+
     /// Sets the L2 penalty; defaults to `0.1`.
     pub fn alpha(mut self, alpha: f64) -> Self {
         self.alpha = alpha;
@@ -76,9 +90,9 @@ impl ClassifierParams {
                 self.alpha
             )));
         }
-        if self.max_iterations == 0 {
+        if self.max_iterations == 0 || self.final_iterations == 0 {
             return Err(Error::InvalidParam(
-                "max_iterations must be at least 1".into(),
+                "max_iterations and final_iterations must be at least 1".into(),
             ));
         }
         if !self.gradient_tolerance.is_finite() || self.gradient_tolerance <= 0.0 {

@@ -1,0 +1,144 @@
+//! Identical feature columns merged before the dense fit, an exact reduction.
+//!
+//! linfa's regression needs the training matrix dense, so its cost grows with the width. Many
+//! selected terms occur in exactly the same requests with the same values (the character
+//! n-grams of a rare word, for one): their columns are identical. With an L2 penalty the
+//! optimum gives identical columns equal weights, so `m` identical columns `x` can be replaced
+//! by one column `√m·x`: a weight `w'` on it predicts and costs the same as `w'/√m` on each of
+//! the `m` (`m · (w'/√m) · x = w' · √m·x` and `m · (w'/√m)² = w'²`). The fit runs on the
+//! narrower matrix and its weights are spread back.
+
+use ndarray::Array2;
+use rustc_hash::FxHashMap;
+
+use crate::features::{Float, SparseRow};
+
+/// The groups of identical columns of a training matrix.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ColumnGroups {
+    /// Group of each original column.
+    group_of: Vec<u32>,
+    /// √(number of columns) of each group.
+    scale: Vec<Float>,
+}
+
+impl ColumnGroups {
+    /// Groups the `width` columns of `rows` (sparse, sorted by column) by their values.
+    pub fn find(rows: &[SparseRow], width: usize) -> Self {
+        // each column as its (row, value bits) entries, in row order
+        let mut columns: Vec<Vec<(u32, u32)>> = vec![Vec::new(); width];
+        for (i, row) in rows.iter().enumerate() {
+            for &(col, v) in row {
+                columns[col as usize].push((i as u32, v.to_bits()));
+            }
+        }
+        let mut ids: FxHashMap<&[(u32, u32)], u32> = FxHashMap::default();
+        let mut sizes: Vec<u32> = Vec::new();
+        let group_of = columns
+            .iter()
+            .map(|entries| {
+                let next = sizes.len() as u32;
+                let id = *ids.entry(entries.as_slice()).or_insert(next);
+                if id == next {
+                    sizes.push(0);
+                }
+                sizes[id as usize] += 1;
+                id
+            })
+            .collect();
+        ColumnGroups {
+            group_of,
+            scale: sizes.iter().map(|&m| (m as Float).sqrt()).collect(),
+        }
+    }
+
+    /// Columns after merging.
+    pub fn width(&self) -> usize {
+        self.scale.len()
+    }
+
+    /// The merged dense matrix, one row per sparse row.
+    pub fn dense(&self, rows: &[SparseRow]) -> Array2<Float> {
+        let mut x = Array2::zeros((rows.len(), self.width()));
+        for (i, row) in rows.iter().enumerate() {
+            for &(col, v) in row {
+                let g = self.group_of[col as usize] as usize;
+                // identical columns: every member writes the same value
+                x[[i, g]] = v * self.scale[g];
+            }
+        }
+        x
+    }
+
+    /// Weights of the merged columns that predict as `weights` (original columns × services)
+    /// do: each group's weights summed and divided by √m.
+    pub fn merge_weights(&self, weights: &Array2<Float>) -> Array2<Float> {
+        let mut merged = Array2::zeros((self.width(), weights.ncols()));
+        for (col, row) in weights.rows().into_iter().enumerate() {
+            let g = self.group_of[col] as usize;
+            let mut target = merged.row_mut(g);
+            target.scaled_add(1.0 / self.scale[g], &row);
+        }
+        merged
+    }
+
+    /// Weights of the original columns from those of the merged ones: `w'/√m` each.
+    pub fn spread_weights(&self, merged: &Array2<Float>) -> Array2<Float> {
+        let mut weights = Array2::zeros((self.group_of.len(), merged.ncols()));
+        for (col, mut row) in weights.rows_mut().into_iter().enumerate() {
+            let g = self.group_of[col] as usize;
+            row.assign(&merged.row(g));
+            row /= self.scale[g];
+        }
+        weights
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rows() -> Vec<SparseRow> {
+        // columns 0 and 2 identical, 3 identical to neither (other value), 4 never occurs
+        vec![
+            vec![(0, 0.5), (1, 0.1), (2, 0.5)],
+            vec![(1, 0.7), (3, 0.2)],
+            vec![(0, 0.3), (2, 0.3), (3, 0.4)],
+        ]
+    }
+
+    #[test]
+    fn identical_columns_share_a_group() {
+        let groups = ColumnGroups::find(&rows(), 5);
+        assert_eq!(groups.group_of, [0, 1, 0, 2, 3]);
+        assert_eq!(groups.width(), 4);
+        let x = groups.dense(&rows());
+        assert!((x[[0, 0]] - 0.5 * 2f32.sqrt()).abs() < 1e-6);
+        assert_eq!(x[[1, 2]], 0.2);
+        assert_eq!(x[[2, 3]], 0.0);
+    }
+
+    #[test]
+    fn merged_weights_predict_and_cost_the_same() {
+        let groups = ColumnGroups::find(&rows(), 5);
+        let merged = Array2::from_shape_fn((groups.width(), 2), |(i, k)| i as Float - k as Float);
+        let spread = groups.spread_weights(&merged);
+        let full = {
+            let mut x = Array2::<Float>::zeros((3, 5));
+            for (i, row) in rows().iter().enumerate() {
+                for &(c, v) in row {
+                    x[[i, c as usize]] = v;
+                }
+            }
+            x
+        };
+        let before = groups.dense(&rows()).dot(&merged);
+        let after = full.dot(&spread);
+        assert!(before.iter().zip(&after).all(|(a, b)| (a - b).abs() < 1e-5));
+        let norm = |w: &Array2<Float>| w.iter().map(|v| v * v).sum::<Float>();
+        assert!((norm(&merged) - norm(&spread)).abs() < 1e-4);
+        // and back: spreading then merging gives the merged weights again
+        let again = groups.merge_weights(&spread);
+        assert!(again.iter().zip(&merged).all(|(a, b)| (a - b).abs() < 1e-5));
+    }
+}
