@@ -1,6 +1,10 @@
 //! Italian and English function words: left out of explanations, where they would say nothing.
 //! (They stay in the features: "non" or "per" inside a word pair can matter.)
 
+use std::sync::LazyLock;
+
+use rustc_hash::FxHashSet;
+
 /// Normalised (lowercase, no accents) function words.
 const STOPWORDS: &[&str] = &[
     "a",
@@ -258,14 +262,22 @@ const FORMULAS: &[&str] = &[
     "vostro",
 ];
 
+/// A hash set of a word list: looked up once per word of every request.
+fn set(words: &'static [&'static str]) -> FxHashSet<&'static str> {
+    words.iter().copied().collect()
+}
+
+static FORMULA_SET: LazyLock<FxHashSet<&str>> = LazyLock::new(|| set(FORMULAS));
+static STOPWORD_SET: LazyLock<FxHashSet<&str>> = LazyLock::new(|| set(STOPWORDS));
+
 /// True for a word of politeness formulas (see [`FORMULAS`]).
 pub fn is_formula(word: &str) -> bool {
-    FORMULAS.binary_search(&word).is_ok()
+    FORMULA_SET.contains(word)
 }
 
 /// True for a normalised function word.
 pub fn is_stopword(word: &str) -> bool {
-    STOPWORDS.binary_search(&word).is_ok()
+    STOPWORD_SET.contains(word)
 }
 
 #[cfg(test)]
@@ -273,7 +285,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn list_is_sorted_so_binary_search_works() {
+    fn lists_are_sorted_and_looked_up() {
         assert!(
             STOPWORDS.windows(2).all(|w| w[0] < w[1]),
             "keep STOPWORDS sorted and unique"
