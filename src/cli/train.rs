@@ -75,7 +75,8 @@ pub struct Settings {
     /// [default: 0.95].
     #[arg(long)]
     target_precision: Option<f64>,
-    /// Most L-BFGS iterations of each regression fit [default: 40].
+    /// Most L-BFGS iterations of each regression fit; the final fit, which starts from the
+    /// cross-validation models, stops at 25 or at this, whichever is fewer [default: 40].
     #[arg(long)]
     max_iterations: Option<u64>,
 }
