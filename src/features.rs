@@ -411,26 +411,31 @@ impl FeatureSpace {
                     }
                 }
                 Visit::WordTerm(word, i) => {
-                    let columns = cache
-                        .words
-                        .entry_ref(word)
-                        .or_insert_with(|| self.word_columns(word, &mut buf));
-                    if let Some(column) = columns.word {
+                    if let Some(column) = self.cached_columns(cache, word, &mut buf).word {
                         push(column, i, i);
                     }
                 }
                 Visit::CharTerms(word, i) => {
-                    let columns = cache
-                        .words
-                        .entry_ref(word)
-                        .or_insert_with(|| self.word_columns(word, &mut buf));
-                    for &column in &columns.chars {
+                    for &column in &self.cached_columns(cache, word, &mut buf).chars {
                         push(column, i, i);
                     }
                 }
             });
             out
         })
+    }
+
+    /// The columns of the terms of a word alone, from the cache or looked up and remembered.
+    fn cached_columns<'c>(
+        &self,
+        cache: &'c mut WordCache,
+        word: &str,
+        buf: &mut String,
+    ) -> &'c WordColumns {
+        cache
+            .words
+            .entry_ref(word)
+            .or_insert_with(|| self.word_columns(word, buf))
     }
 
     /// The columns of the terms of a word alone.
