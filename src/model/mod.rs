@@ -406,22 +406,32 @@ impl Classifier {
     pub fn explain(&self, scores: &Scores, label: usize, max: usize) -> Vec<(String, f64)> {
         let w = &self.linear.weights;
         let n = self.labels.len() as f64;
-        // occurrences of each column, to share its contribution among the words it came from
-        let mut occurrences: FxHashMap<u32, usize> = FxHashMap::default();
-        for o in &scores.occurrences {
-            *occurrences.entry(o.column).or_default() += 1;
+        let row = &scores.row;
+        // each occurrence's entry in the row, and how many occurrences share each entry
+        let entries: Vec<Option<usize>> = scores
+            .occurrences
+            .iter()
+            .map(|o| row.binary_search_by_key(&o.column, |&(c, _)| c).ok())
+            .collect();
+        let mut counts = vec![0u32; row.len()];
+        for &entry in entries.iter().flatten() {
+            counts[entry] += 1;
         }
+        // each entry's contribution to the service's logit, relative to the mean over services
+        let contributions: Vec<f64> = row
+            .iter()
+            .map(|&(col, value)| {
+                let weights = w.row(col as usize);
+                let mean = weights.iter().map(|&v| v as f64).sum::<f64>() / n;
+                value as f64 * (weights[label] as f64 - mean) / self.calibration.temperature
+            })
+            .collect();
         let mut per_word = vec![0.0f64; scores.analysis.words.len()];
-        for o in &scores.occurrences {
-            let col = o.column;
-            let Ok(pos) = scores.row.binary_search_by_key(&col, |&(c, _)| c) else {
+        for (o, entry) in scores.occurrences.iter().zip(&entries) {
+            let Some(entry) = *entry else {
                 continue;
             };
-            let value = scores.row[pos].1 as f64;
-            let row = w.row(col as usize);
-            let mean = row.iter().map(|&v| v as f64).sum::<f64>() / n;
-            let contribution = value * (row[label] as f64 - mean) / self.calibration.temperature;
-            let share = contribution / occurrences[&col] as f64;
+            let share = contributions[entry] / counts[entry] as f64;
             // a word pair counts for both its words (not for formulas skipped between them)
             let (first, last) = (o.first_word as usize, o.last_word as usize);
             if first == last {
