@@ -258,7 +258,10 @@ impl TermIndex {
 
     fn get(&self, terms: &[String], term: &str) -> Option<u32> {
         self.table
-            .find(Self::hash(term), |&c| terms[c as usize] == term)
+            // `get`, not indexing: terms changed without `rebuild` give no column, not a panic
+            .find(Self::hash(term), |&c| {
+                terms.get(c as usize).is_some_and(|t| t == term)
+            })
             .copied()
     }
 }
