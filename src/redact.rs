@@ -79,10 +79,11 @@ pub fn redact(text: &str) -> Redacted {
     redact_gated(text, true)
 }
 
-/// [`redact`]; `gated: false` runs the first two stages whatever the text holds, to check that
-/// skipping them changes nothing.
+/// [`redact`]; `gated: false` runs every stage whatever the text holds, to check that skipping
+/// them changes nothing.
 fn redact_gated(text: &str, gated: bool) -> Redacted {
-    if !may_hold_personal_data(text) {
+    let material = Material::of(text);
+    if gated && !material.any() {
         return Redacted {
             text: text.to_owned(),
             found: Vec::new(),
@@ -92,16 +93,17 @@ fn redact_gated(text: &str, gated: bool) -> Redacted {
         text: text.to_owned(),
         marks: Vec::new(),
     };
-    // Codici fiscali need a 16-character word, IBANs and partite IVA digits, e-mails an `@`;
-    // placeholders add none of these, so the original text decides for every stage.
-    let digits = text.bytes().any(|b| b.is_ascii_digit());
-    if !gated || digits || text.contains('@') || has_16_char_word(text) {
+    // Placeholders add no digit, `@`, 16-character word or name cue, so the original text
+    // decides for every stage.
+    if !gated || material.digits || material.at || material.sixteen {
         doc.stage(find_strong);
     }
-    if !gated || digits {
+    if !gated || material.digits {
         doc.stage(find_partite_iva);
     }
-    doc.stage(find_persons);
+    if !gated || material.name_cues {
+        doc.stage(find_persons);
+    }
     doc.stage(find_birth_dates);
     doc.stage(find_phones);
     doc.marks.sort_by_key(|m| m.0);
@@ -165,26 +167,33 @@ const CLOSING_CUES: &[&str] = &[
     "firma",
 ];
 
-/// A run of exactly 16 ASCII letters and digits: the shape of a codice fiscale.
-fn has_16_char_word(text: &str) -> bool {
-    text.split(|c: char| !c.is_ascii_alphanumeric())
-        .any(|w| w.len() == 16)
+/// What a text holds that some detector needs, found with cheap tests so that the regular
+/// expressions (costly to build, and the bulk of a cold start) are built and run only when a
+/// detector could match: codici fiscali need a 16-character word, IBANs, partite IVA, phones
+/// and dates need digits, e-mails an `@`, names one of the name cues ([`INTRO_CUES`],
+/// [`WEAK_INTRO_CUES`], [`TITLE_CUES`], [`CLOSING_CUES`]).
+struct Material {
+    digits: bool,
+    at: bool,
+    sixteen: bool,
+    name_cues: bool,
 }
 
-/// A cheap test that rules out most texts without personal data, so that the regular
-/// expressions (costly to build, and the bulk of a cold start) are built and run only when a
-/// detector could match: every detector needs a digit (codice fiscale, IBAN, partita IVA, phone,
-/// date), an `@` (e-mail), a 16-character word (a codice fiscale with every digit written as a
-/// letter) or one of the name cues ([`INTRO_CUES`], [`WEAK_INTRO_CUES`], [`TITLE_CUES`],
-/// [`CLOSING_CUES`]).
-fn may_hold_personal_data(text: &str) -> bool {
-    if text.bytes().any(|b| b.is_ascii_digit() || b == b'@') {
-        return true;
+impl Material {
+    fn of(text: &str) -> Self {
+        Material {
+            digits: text.bytes().any(|b| b.is_ascii_digit()),
+            at: text.contains('@'),
+            sixteen: text
+                .split(|c: char| !c.is_ascii_alphanumeric())
+                .any(|w| w.len() == 16),
+            name_cues: NAME_CUES.is_match(&text.to_lowercase()),
+        }
     }
-    if has_16_char_word(text) {
-        return true;
+
+    fn any(&self) -> bool {
+        self.digits || self.at || self.sixteen || self.name_cues
     }
-    NAME_CUES.is_match(&text.to_lowercase())
 }
 
 /// Every name cue ([`INTRO_CUES`], [`WEAK_INTRO_CUES`], [`TITLE_CUES`], [`CLOSING_CUES`]), found
@@ -3127,40 +3136,24 @@ mod tests {
     }
 
     fn count_placeholders(text: &str) -> usize {
-        [
-            CodiceFiscale,
-            PartitaIva,
-            Iban,
-            Email,
-            Telefono,
-            DataNascita,
-            Persona,
-        ]
-        .iter()
-        .map(|k| text.matches(k.placeholder()).count())
-        .sum()
+        Kind::ALL
+            .iter()
+            .map(|k| text.matches(k.placeholder()).count())
+            .sum()
     }
 
     /// Placeholders with a letter or digit right before or after them.
     fn glued_placeholders(text: &str) -> usize {
-        [
-            CodiceFiscale,
-            PartitaIva,
-            Iban,
-            Email,
-            Telefono,
-            DataNascita,
-            Persona,
-        ]
-        .iter()
-        .flat_map(|k| {
-            let p = k.placeholder();
-            text.match_indices(p).filter(move |&(i, _)| {
-                char_before(text, i).is_some_and(char::is_alphanumeric)
-                    || char_after(text, i + p.len()).is_some_and(char::is_alphanumeric)
+        Kind::ALL
+            .iter()
+            .flat_map(|k| {
+                let p = k.placeholder();
+                text.match_indices(p).filter(move |&(i, _)| {
+                    char_before(text, i).is_some_and(char::is_alphanumeric)
+                        || char_after(text, i + p.len()).is_some_and(char::is_alphanumeric)
+                })
             })
-        })
-        .count()
+            .count()
     }
 
     proptest! {

@@ -173,9 +173,6 @@ impl Classifier {
             Ok(file)
         });
         let (analyzer, file) = (analyzer?, file?);
-        if !analyzer.knows_placeholders() {
-            return Err(Error::model(&tokenizer_path, "not a sportello tokenizer"));
-        }
         if file.format_version != FORMAT_VERSION {
             return Err(Error::model(
                 &model_path,

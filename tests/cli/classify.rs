@@ -7,11 +7,7 @@ fn classify_json(text: &str) -> serde_json::Value {
         .args(["classify", "--json", text])
         .output()
         .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    succeeded(&output);
     serde_json::from_slice(&output.stdout).unwrap()
 }
 

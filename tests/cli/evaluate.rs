@@ -65,11 +65,7 @@ fn cross_validates_training() {
         .arg(fixture("mini_services.toml"))
         .output()
         .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    succeeded(&output);
     let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(json["folds"], 2);
     assert_eq!(json["fold_macro_f1"].as_array().unwrap().len(), 2);

@@ -124,11 +124,7 @@ fn training_on_personal_data_leaves_none_in_the_model_files() {
     std::fs::write(&data, lines).unwrap();
     let out = dir.path().join("model");
     let output = train_mini_on(&data, &out);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    succeeded(&output);
     let summary = String::from_utf8(output.stdout).unwrap();
     assert!(
         summary.contains("Personal data redacted before training in 4 examples"),

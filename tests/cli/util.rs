@@ -39,12 +39,7 @@ pub fn train_mini_on(data: &Path, out: &Path) -> std::process::Output {
 
 /// Trains the three-service fixture model into `dir`.
 pub fn train_mini(dir: &Path) {
-    let output = train_mini_on(&fixture("mini_train.jsonl"), dir);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    succeeded(&train_mini_on(&fixture("mini_train.jsonl"), dir));
 }
 
 /// Reads every file of a folder, sorted by name.
@@ -62,6 +57,15 @@ pub fn folder_bytes(dir: &Path) -> Vec<(String, Vec<u8>)> {
         .collect();
     files.sort();
     files
+}
+
+/// Checks that a run succeeded, showing its standard error if not.
+pub fn succeeded(output: &std::process::Output) {
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
 }
 
 /// Standard error of a failed run, checked to be one clear message and no panic.
