@@ -19,6 +19,7 @@
 use std::collections::HashSet;
 use std::sync::LazyLock;
 
+use aho_corasick::AhoCorasick;
 use regex::Regex;
 
 /// Kinds of personal data, in the order placeholders are documented.
@@ -196,12 +197,69 @@ impl Material {
     }
 }
 
-/// Every name cue ([`INTRO_CUES`], [`WEAK_INTRO_CUES`], [`TITLE_CUES`], [`CLOSING_CUES`]), found
-/// in one pass over the text instead of one search per cue.
-static NAME_CUES: LazyLock<aho_corasick::AhoCorasick> = LazyLock::new(|| {
+/// Every name cue ([`INTRO_CUES`], [`WEAK_INTRO_CUES`], [`TITLE_CUES`], [`CLOSING_CUES`], in
+/// this order), found in one pass over the text instead of one search per cue.
+static NAME_CUES: LazyLock<AhoCorasick> = LazyLock::new(|| {
     let cues = [INTRO_CUES, WEAK_INTRO_CUES, TITLE_CUES, CLOSING_CUES].concat();
-    aho_corasick::AhoCorasick::new(cues).expect("valid built-in cues")
+    AhoCorasick::new(cues).expect("valid built-in cues")
 });
+
+/// The cues of one name regex, with an automaton of its one-word cues.
+struct Cues {
+    /// Position of the list in [`NAME_CUES`].
+    rank: usize,
+    list: &'static [&'static str],
+    one_word: LazyLock<AhoCorasick, fn() -> AhoCorasick>,
+}
+
+impl Cues {
+    /// The cues of two words ("a nome"), split at the space.
+    fn two_words(&self) -> impl Iterator<Item = (&'static str, &'static str)> {
+        self.list.iter().filter_map(|cue| cue.split_once(' '))
+    }
+}
+
+fn one_word_automaton(list: &[&str]) -> AhoCorasick {
+    AhoCorasick::new(list.iter().filter(|cue| !cue.contains(' '))).expect("valid built-in cues")
+}
+
+static INTRO_SET: Cues = Cues {
+    rank: 0,
+    list: INTRO_CUES,
+    one_word: LazyLock::new(|| one_word_automaton(INTRO_CUES)),
+};
+static WEAK_INTRO_SET: Cues = Cues {
+    rank: 1,
+    list: WEAK_INTRO_CUES,
+    one_word: LazyLock::new(|| one_word_automaton(WEAK_INTRO_CUES)),
+};
+static TITLE_SET: Cues = Cues {
+    rank: 2,
+    list: TITLE_CUES,
+    one_word: LazyLock::new(|| one_word_automaton(TITLE_CUES)),
+};
+static CLOSING_SET: Cues = Cues {
+    rank: 3,
+    list: CLOSING_CUES,
+    one_word: LazyLock::new(|| one_word_automaton(CLOSING_CUES)),
+};
+
+/// For each list of [`NAME_CUES`], whether one of its cues occurs in `lower` (overlapping
+/// matches, so that a cue inside another, "nome" in "a nome", is seen too).
+fn cues_present(lower: &str) -> [bool; 4] {
+    let ends = [INTRO_CUES, WEAK_INTRO_CUES, TITLE_CUES, CLOSING_CUES].map(<[&str]>::len);
+    let mut present = [false; 4];
+    for m in NAME_CUES.find_overlapping_iter(lower) {
+        let mut pattern = m.pattern().as_usize();
+        let mut rank = 0;
+        while pattern >= ends[rank] {
+            pattern -= ends[rank];
+            rank += 1;
+        }
+        present[rank] = true;
+    }
+    present
+}
 
 // ---------------------------------------------------------------------------------------------
 // Pipeline
@@ -1156,9 +1214,10 @@ fn find_persons_gated(text: &str, gated: bool) -> Vec<Span> {
     // Introduced names.
     // Each regex is built and run only when one of its cue words is in the text.
     let lower = text.to_lowercase();
-    let cued = |cues: &[&str]| cues.iter().any(|c| lower.contains(c));
+    let present = cues_present(&lower);
+    let cued = |cues: &Cues| present[cues.rank];
     let words = Words::new(text, &lower);
-    let intro = cued(INTRO_CUES)
+    let intro = cued(&INTRO_SET)
         .then(|| INTRO.captures_iter(text))
         .into_iter()
         .flatten();
@@ -1188,8 +1247,8 @@ fn find_persons_gated(text: &str, gated: bool) -> Vec<Span> {
         };
         push(parse_name(text, p, rule));
     }
-    let weak = (cued(WEAK_INTRO_CUES)
-        && (!gated || cue_before_capital(&words, WEAK_INTRO_CUES, WEAK_INTRO_REACH)))
+    let weak = (cued(&WEAK_INTRO_SET)
+        && (!gated || cue_before_capital(&words, &WEAK_INTRO_SET, WEAK_INTRO_REACH)))
     .then(|| WEAK_INTRO.captures_iter(text))
     .into_iter()
     .flatten();
@@ -1210,8 +1269,8 @@ fn find_persons_gated(text: &str, gated: bool) -> Vec<Span> {
         }
     }
     // Titles.
-    let titles = (cued(TITLE_CUES)
-        && (!gated || cue_before_capital(&words, TITLE_CUES, TITLE_REACH)))
+    let titles = (cued(&TITLE_SET)
+        && (!gated || cue_before_capital(&words, &TITLE_SET, TITLE_REACH)))
     .then(|| TITLE.find_iter(text))
     .into_iter()
     .flatten();
@@ -1225,10 +1284,10 @@ fn find_persons_gated(text: &str, gated: bool) -> Vec<Span> {
     let name_zone = tail_lines_start(text, 4);
     // closings are looked for in the last lines only, so the gate reads those
     let tail = &text[closing_zone..];
-    let closings = (cued(CLOSING_CUES)
+    let closings = (cued(&CLOSING_SET)
         && (!gated || {
             let tail_lower = tail.to_lowercase();
-            cue_before_capital(&Words::new(tail, &tail_lower), CLOSING_CUES, CLOSING_REACH)
+            cue_before_capital(&Words::new(tail, &tail_lower), &CLOSING_SET, CLOSING_REACH)
         }))
     .then(|| CLOSING.find_iter(&text[closing_zone..]))
     .into_iter()
@@ -1297,6 +1356,7 @@ const CLOSING_REACH: NameReach = NameReach {
 struct Words<'a> {
     written: Vec<&'a str>,
     lower: Vec<&'a str>,
+    lower_text: &'a str,
 }
 
 impl<'a> Words<'a> {
@@ -1305,7 +1365,36 @@ impl<'a> Words<'a> {
         Words {
             written: text.split_whitespace().collect(),
             lower: lower.split_whitespace().collect(),
+            lower_text: lower,
         }
+    }
+
+    /// Indices of the words that hold one of `cues` (a one-word cue anywhere in the word; a
+    /// two-word cue ending this word and starting the next), in order.
+    fn with_cue(&self, cues: &Cues) -> Vec<usize> {
+        let base = self.lower_text.as_ptr() as usize;
+        let starts: Vec<usize> = self
+            .lower
+            .iter()
+            .map(|w| w.as_ptr() as usize - base)
+            .collect();
+        // a one-word cue has no whitespace, so each match lies inside one word
+        let mut found: Vec<usize> = cues
+            .one_word
+            .find_iter(self.lower_text)
+            .map(|m| starts.partition_point(|&s| s <= m.start()) - 1)
+            .collect();
+        for (i, word) in self.lower.iter().enumerate() {
+            let next = self.lower.get(i + 1);
+            if cues.two_words().any(|(head, tail)| {
+                word.ends_with(head) && next.is_some_and(|n| n.starts_with(tail))
+            }) {
+                found.push(i);
+            }
+        }
+        found.sort_unstable();
+        found.dedup();
+        found
     }
 }
 
@@ -1313,26 +1402,14 @@ impl<'a> Words<'a> {
 /// lowercase (anywhere: "dell'Acqua", "d'Amico"). After the weak introductions, titles and closing formulas only capitalised names
 /// are believed, so without such a word their regex cannot find a name: it is neither built
 /// nor run (building it is most of a cold start's redaction time).
-fn cue_before_capital(words: &Words, cues: &[&str], reach: NameReach) -> bool {
+fn cue_before_capital(words: &Words, cues: &Cues, reach: NameReach) -> bool {
     let capitalised = |word: &str| word.chars().any(|c| c.is_alphabetic() && !c.is_lowercase());
     let plain = |word: &str| {
         word.chars()
             .all(|c| c.is_alphabetic() || matches!(c, '\'' | '’' | '\u{300}'..='\u{36f}'))
     };
-    let (written, lower) = (&words.written, &words.lower);
-    let cue_at = |i: usize| {
-        cues.iter().any(|cue| match cue.split_once(' ') {
-            // a cue of two words ("a nome", "per conto") ends one word and starts the next
-            Some((head, tail)) => {
-                lower[i].ends_with(head) && lower.get(i + 1).is_some_and(|n| n.starts_with(tail))
-            }
-            None => lower[i].contains(cue),
-        })
-    };
-    (0..written.len().min(lower.len())).any(|i| {
-        if !cue_at(i) {
-            return false;
-        }
+    let written = &words.written;
+    words.with_cue(cues).into_iter().any(|i| {
         // the cue's own word counts past its first letter ("Sig.Rossi", "figlio:Marco")
         if written[i]
             .chars()
@@ -1652,11 +1729,11 @@ mod tests {
 
     #[test]
     fn name_regexes_are_skipped_only_without_a_capital_after_the_cue() {
-        let gate = |t: &str, cues: &[&str], reach: NameReach| {
+        let gate = |t: &str, cues: &Cues, reach: NameReach| {
             let lower = t.to_lowercase();
             cue_before_capital(&Words::new(t, &lower), cues, reach)
         };
-        let run = |t: &str| gate(t, WEAK_INTRO_CUES, WEAK_INTRO_REACH);
+        let run = |t: &str| gate(t, &WEAK_INTRO_SET, WEAK_INTRO_REACH);
         assert!(!run(
             "Mio figlio ha bisogno della patente. Quanto si aspetta?"
         ));
@@ -1668,11 +1745,11 @@ mod tests {
         assert!(run("figlio:Marco"));
         assert!(run("MIO FIGLIO MARCO"));
         assert!(!run(""));
-        let titles = |t: &str| gate(t, TITLE_CUES, TITLE_REACH);
+        let titles = |t: &str| gate(t, &TITLE_SET, TITLE_REACH);
         assert!(titles("Sig.Rossi"));
         assert!(titles("il dott. Verdi"));
         assert!(!titles("il dott. mi ha detto di scrivere"));
-        let closing = |t: &str| gate(t, CLOSING_CUES, CLOSING_REACH);
+        let closing = |t: &str| gate(t, &CLOSING_SET, CLOSING_REACH);
         assert!(closing("Cordiali saluti,\n\nMario Rossi"));
         assert!(!closing("grazie mille e buona giornata"));
         assert!(!run("sono disoccupato, Roma mi sembra lontana"));
@@ -2976,6 +3053,30 @@ mod tests {
         #[test]
         fn the_name_gate_changes_nothing(text in prop_oneof![soup(), sentence(40)]) {
             prop_assert_eq!(find_persons_gated(&text, true), find_persons_gated(&text, false));
+        }
+
+        #[test]
+        fn cue_automata_find_what_substring_searches_find(text in prop_oneof![soup(), sentence(40)]) {
+            let lower = text.to_lowercase();
+            let words = Words::new(&text, &lower);
+            for cues in [&INTRO_SET, &WEAK_INTRO_SET, &TITLE_SET, &CLOSING_SET] {
+                prop_assert_eq!(
+                    cues_present(&lower)[cues.rank],
+                    cues.list.iter().any(|c| lower.contains(c))
+                );
+                let naive: Vec<usize> = (0..words.lower.len())
+                    .filter(|&i| {
+                        cues.list.iter().any(|cue| match cue.split_once(' ') {
+                            Some((head, tail)) => {
+                                words.lower[i].ends_with(head)
+                                    && words.lower.get(i + 1).is_some_and(|n| n.starts_with(tail))
+                            }
+                            None => words.lower[i].contains(cue),
+                        })
+                    })
+                    .collect();
+                prop_assert_eq!(words.with_cue(cues), naive, "{}", text);
+            }
         }
 
         #[test]
