@@ -97,6 +97,23 @@ pub struct Recommendation {
     pub truncated: bool,
 }
 
+impl Recommendation {
+    /// The names of the fields a recommendation serialises to.
+    pub const FIELDS: &'static [&'static str] = &[
+        "service",
+        "name",
+        "confidence",
+        "abstained",
+        "threshold",
+        "alternatives",
+        "secondary",
+        "explanation",
+        "style",
+        "answer",
+        "truncated",
+    ];
+}
+
 /// Words that often join two separate needs in one message (normalised, lowercase).
 const JOINERS: &[&str] = &[
     "e", "ed", "ma", "pero", "però", "inoltre", "poi", "anche", "oltre", "altra", "altro", "and",
@@ -325,6 +342,40 @@ impl Classifier {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fields_are_the_serialised_keys() {
+        let recommendation = Recommendation {
+            service: "naspi".into(),
+            name: "NASpI".into(),
+            confidence: 0.9,
+            abstained: false,
+            threshold: 0.5,
+            alternatives: Vec::new(),
+            secondary: None,
+            explanation: Vec::new(),
+            style: Style::Simple,
+            answer: Answer {
+                text: String::new(),
+                url: String::new(),
+                active: true,
+                status_note: String::new(),
+                next_steps: Vec::new(),
+            },
+            truncated: false,
+        };
+        let value = serde_json::to_value(&recommendation).unwrap();
+        let mut keys: Vec<&str> = value
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        let mut fields = Recommendation::FIELDS.to_vec();
+        keys.sort_unstable();
+        fields.sort_unstable();
+        assert_eq!(keys, fields);
+    }
 
     #[test]
     fn segments_split_sentences_and_joined_clauses() {

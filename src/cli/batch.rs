@@ -17,8 +17,9 @@ const CHUNK_LINES: usize = 512;
 
 pub type JsonObject = serde_json::Map<String, serde_json::Value>;
 
-/// What a line's handler returns: the output object, or a reason and the fields to copy through.
-pub type LineResult = Result<JsonObject, (String, JsonObject)>;
+/// What a line's handler returns: what to write for the line (serialised as one JSON object),
+/// or a reason and the fields to copy through.
+pub type LineResult<T> = Result<T, (String, JsonObject)>;
 
 /// Reads one request from standard input: at most [`MAX_INPUT_BYTES`], valid UTF-8.
 pub fn read_stdin() -> anyhow::Result<String> {
@@ -49,7 +50,10 @@ pub fn take_text(object: &mut JsonObject) -> Result<String, (String, JsonObject)
 
 /// Runs `handle` on every JSON object line of `path` (`-` for standard input) and writes one
 /// JSON line per input line to standard output, in order. Returns exit code 2 if any line failed.
-pub fn run(path: &Path, handle: impl Fn(JsonObject) -> LineResult + Sync) -> anyhow::Result<u8> {
+pub fn run<T: serde::Serialize>(
+    path: &Path,
+    handle: impl Fn(JsonObject) -> LineResult<T> + Sync,
+) -> anyhow::Result<u8> {
     let reader: Box<dyn BufRead> = if path.as_os_str() == "-" {
         Box::new(std::io::BufReader::new(std::io::stdin()))
     } else {
@@ -89,16 +93,24 @@ pub fn run(path: &Path, handle: impl Fn(JsonObject) -> LineResult + Sync) -> any
         let results: Vec<(usize, Option<String>, Vec<u8>)> = chunk
             .into_par_iter()
             .map(|(n, line)| {
-                let (error, object) = match parse(line).and_then(&handle) {
-                    Ok(object) => (None, object),
+                let (error, written) = match parse(line).and_then(|o| {
+                    let answer = handle(o)?;
+                    serde_json::to_vec(&answer).map_err(|e| {
+                        (
+                            format!("could not serialise the answer: {e}"),
+                            JsonObject::new(),
+                        )
+                    })
+                }) {
+                    Ok(bytes) => (None, Ok(bytes)),
                     Err((reason, mut object)) => {
                         object.insert("line".into(), n.into());
                         object.insert("error".into(), reason.clone().into());
-                        (Some(reason), object)
+                        (Some(reason), serde_json::to_vec(&object))
                     }
                 };
                 // a map of JSON values always serialises; the fallback is for form's sake
-                let mut bytes = serde_json::to_vec(&object).unwrap_or_else(|_| {
+                let mut bytes = written.unwrap_or_else(|_| {
                     format!(r#"{{"line":{n},"error":"could not serialise the answer"}}"#)
                         .into_bytes()
                 });
@@ -123,7 +135,7 @@ pub fn run(path: &Path, handle: impl Fn(JsonObject) -> LineResult + Sync) -> any
 }
 
 /// A line as a JSON object.
-fn parse(line: Result<Vec<u8>, String>) -> LineResult {
+fn parse(line: Result<Vec<u8>, String>) -> LineResult<JsonObject> {
     let fail = |reason: String| (reason, JsonObject::new());
     let bytes = line.map_err(fail)?;
     let text = std::str::from_utf8(&bytes).map_err(|_| fail("not valid UTF-8".into()))?;

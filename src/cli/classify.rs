@@ -4,7 +4,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::bail;
-use sportello::{Catalog, Classifier, RecommendOptions, Style};
+use sportello::{Catalog, Classifier, RecommendOptions, Recommendation, Style};
 
 use super::exit;
 use super::output;
@@ -78,6 +78,16 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     Ok(exit::OK)
 }
 
+/// A batch line's answer: the line's own fields (all but the request) and the recommendation's,
+/// which take precedence.
+#[derive(serde::Serialize)]
+struct BatchAnswer {
+    #[serde(flatten)]
+    copied: super::batch::JsonObject,
+    #[serde(flatten)]
+    recommendation: Recommendation,
+}
+
 fn batch(classifier: &Classifier, path: &Path, options: &RecommendOptions) -> anyhow::Result<u8> {
     super::batch::run(path, |mut object| {
         // the request itself is never echoed: it may hold personal data
@@ -86,13 +96,13 @@ fn batch(classifier: &Classifier, path: &Path, options: &RecommendOptions) -> an
             Ok(r) => r,
             Err(e) => return Err((e.to_string(), object)),
         };
-        match serde_json::to_value(&recommendation) {
-            Ok(serde_json::Value::Object(fields)) => {
-                object.extend(fields);
-                Ok(object)
-            }
-            _ => Err(("could not serialise the recommendation".into(), object)),
+        for field in Recommendation::FIELDS {
+            object.remove(*field);
         }
+        Ok(BatchAnswer {
+            copied: object,
+            recommendation,
+        })
     })
 }
 
