@@ -1449,11 +1449,14 @@ static BIRTH_DATE: LazyLock<Regex> = LazyLock::new(|| {
 
 fn find_birth_dates(text: &str) -> Vec<Span> {
     // every match has a digit and a birth word: skip the (costly to build) regex otherwise
+    if !text.bytes().any(|b| b.is_ascii_digit()) {
+        return Vec::new();
+    }
     let lower = text.to_lowercase();
     let cue = ["nat", "nascita", "born", "birth", "dob", "d.", "d/n"]
         .iter()
         .any(|c| lower.contains(c));
-    if !cue || !text.bytes().any(|b| b.is_ascii_digit()) {
+    if !cue {
         return Vec::new();
     }
     BIRTH_DATE
