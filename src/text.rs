@@ -467,13 +467,34 @@ fn is_word_char(c: char) -> bool {
 
 /// The normaliser's steps, in its order: NFKD, strip combining marks, lowercase. Uses the
 /// tokenizer's own Unicode tables (`unicode-normalization-alignments`).
+///
+/// ASCII characters take a shortcut: each is a starter that NFKD and the mark filter leave as it
+/// is and lowercasing maps to its ASCII lowercase, and NFKD only reorders runs of non-starters, so
+/// cutting the text next to an ASCII character changes nothing.
 fn normalize_into(text: &str, out: &mut String) {
     use unicode_normalization_alignments::UnicodeNormalization;
     use unicode_normalization_alignments::char::is_combining_mark;
-    for (c, _) in text.nfkd() {
-        if !is_combining_mark(c) {
-            out.extend(c.to_lowercase());
+    let mut rest = text;
+    while !rest.is_empty() {
+        // a byte below 0x80 is a whole character, so both cuts fall on character boundaries
+        let ascii = rest
+            .bytes()
+            .position(|b| !b.is_ascii())
+            .unwrap_or(rest.len());
+        let start = out.len();
+        out.push_str(&rest[..ascii]);
+        out[start..].make_ascii_lowercase();
+        rest = &rest[ascii..];
+        let other = rest
+            .bytes()
+            .position(|b| b.is_ascii())
+            .unwrap_or(rest.len());
+        for (c, _) in rest[..other].nfkd() {
+            if !is_combining_mark(c) {
+                out.extend(c.to_lowercase());
+            }
         }
+        rest = &rest[other..];
     }
 }
 
