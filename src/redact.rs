@@ -1409,7 +1409,18 @@ fn cue_before_capital(words: &Words, cues: &Cues, reach: NameReach) -> bool {
             .all(|c| c.is_alphabetic() || matches!(c, '\'' | '’' | '\u{300}'..='\u{36f}'))
     };
     let written = &words.written;
-    words.with_cue(cues).into_iter().any(|i| {
+    let cued = words.with_cue(cues);
+    if cued.is_empty() {
+        return false;
+    }
+    // each word is read once, however many cues look at it
+    let capital: Vec<bool> = written.iter().map(|w| capitalised(w)).collect();
+    let plain: Vec<bool> = if reach.plain_between {
+        written.iter().map(|w| plain(w)).collect()
+    } else {
+        Vec::new()
+    };
+    cued.into_iter().any(|i| {
         // the cue's own word counts past its first letter ("Sig.Rossi", "figlio:Marco")
         if written[i]
             .chars()
@@ -1418,11 +1429,11 @@ fn cue_before_capital(words: &Words, cues: &Cues, reach: NameReach) -> bool {
         {
             return true;
         }
-        for &word in written.iter().skip(i + 1).take(reach.words) {
-            if capitalised(word) {
+        for j in (i + 1..written.len()).take(reach.words) {
+            if capital[j] {
                 return true;
             }
-            if reach.plain_between && !plain(word) {
+            if reach.plain_between && !plain[j] {
                 return false;
             }
         }
