@@ -219,13 +219,7 @@ fn normalise_word(word: &str) -> String {
 
 impl Classifier {
     /// The strongest other benefit that some part of the request asks about on its own.
-    fn secondary_need(
-        &self,
-        text: &str,
-        whole: &Scores,
-        primary: usize,
-        threshold: f64,
-    ) -> Option<Candidate> {
+    fn secondary_need(&self, text: &str, primary: usize, threshold: f64) -> Option<Candidate> {
         let parts = segments(text);
         if parts.len() < 2 {
             return None;
@@ -233,8 +227,7 @@ impl Classifier {
         let mut best: Option<(usize, f64)> = None;
         // only parts that ask for something: a benefit mentioned as background is not a need
         for part in parts.iter().filter(|p| p.asks) {
-            // where the whole request holds no personal data, neither do its parts
-            let Ok(scores) = self.score_with(&part.text, whole.personal_data) else {
+            let Ok(scores) = self.score(&part.text) else {
                 continue;
             };
             let top = scores.ranking()[0];
@@ -295,7 +288,7 @@ impl Classifier {
         let secondary = if abstained || self.labels()[best] == OUT_OF_SCOPE {
             None
         } else {
-            self.secondary_need(text, scores, best, threshold)
+            self.secondary_need(text, best, threshold)
         };
         let explanation = self
             .explain(scores, best, options.max_explanation)

@@ -79,8 +79,6 @@ pub struct Scores {
     pub logits: Vec<f64>,
     /// True when the request was longer than the length cap and only its start was read.
     pub truncated: bool,
-    /// True when redaction replaced personal data in the request.
-    pub(crate) personal_data: bool,
     analysis: Analysis,
     occurrences: Vec<Occurrence>,
     row: SparseRow,
@@ -386,20 +384,8 @@ impl Classifier {
 
     /// Scores one request (its personal data redacted first).
     pub fn score(&self, text: &str) -> Result<Scores> {
-        self.score_with(text, true)
-    }
-
-    /// [`Classifier::score`]; without `redaction` the text is scored as it is, for parts of a
-    /// request whose whole redaction found no personal data.
-    pub(crate) fn score_with(&self, text: &str, redaction: bool) -> Result<Scores> {
         let cleaned = crate::text::clean(text);
-        let (analysis, personal_data) = if redaction {
-            let redacted = redact(&cleaned.text);
-            let found = !redacted.found.is_empty();
-            (self.analyzer.analyze(&redacted.text)?, found)
-        } else {
-            (self.analyzer.analyze(&cleaned.text)?, false)
-        };
+        let analysis = self.analyzer.analyze(&redact(&cleaned.text).text)?;
         let occurrences = self.features.occurrences(&analysis);
         let row = self.features.vector(&occurrences);
         let z = self.linear.logits(&row);
@@ -408,7 +394,6 @@ impl Classifier {
             probabilities,
             logits: z,
             truncated: cleaned.truncated,
-            personal_data,
             analysis,
             occurrences,
             row,
