@@ -129,6 +129,12 @@ fn check_cancel(observer: &dyn TrainObserver) -> Result<()> {
     }
 }
 
+thread_local! {
+    /// For [`Classifier::explain`]: the row entry of each column, `u32::MAX` for none (left
+    /// that way after each use).
+    static ENTRY_OF_COLUMN: std::cell::RefCell<Vec<u32>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
 /// Fits linfa's multinomial logistic regression on sparse rows, identical columns merged (see
 /// [`columns`]); `init` starts the solver from other weights of the same columns.
 fn fit_linear(
@@ -408,11 +414,28 @@ impl Classifier {
         let n = self.labels.len() as f64;
         let row = &scores.row;
         // each occurrence's entry in the row, and how many occurrences share each entry
-        let entries: Vec<Option<usize>> = scores
-            .occurrences
-            .iter()
-            .map(|o| row.binary_search_by_key(&o.column, |&(c, _)| c).ok())
-            .collect();
+        let entries: Vec<Option<usize>> = ENTRY_OF_COLUMN.with_borrow_mut(|entry_of| {
+            // the row is sorted by column
+            let needed = row.last().map_or(0, |&(col, _)| col as usize + 1);
+            if entry_of.len() < needed {
+                entry_of.resize(needed, u32::MAX);
+            }
+            for (entry, &(col, _)) in row.iter().enumerate() {
+                entry_of[col as usize] = entry as u32;
+            }
+            let entries = scores
+                .occurrences
+                .iter()
+                .map(|o| {
+                    let entry = *entry_of.get(o.column as usize)?;
+                    (entry != u32::MAX).then_some(entry as usize)
+                })
+                .collect();
+            for &(col, _) in row {
+                entry_of[col as usize] = u32::MAX;
+            }
+            entries
+        });
         let mut counts = vec![0u32; row.len()];
         for &entry in entries.iter().flatten() {
             counts[entry] += 1;
