@@ -220,7 +220,8 @@ fn normalise_word(word: &str) -> String {
 impl Classifier {
     /// The strongest other benefit that some part of the request asks about on its own.
     fn secondary_need(&self, text: &str, primary: usize, threshold: f64) -> Option<Candidate> {
-        let parts = segments(text);
+        // only the part of the request that was read: a long request's tail is not a need
+        let parts = segments(crate::text::head(text));
         if parts.len() < 2 {
             return None;
         }

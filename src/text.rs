@@ -44,11 +44,8 @@ pub struct Cleaned {
 /// Removes control characters (they carry no meaning and upset terminals and JSON consumers)
 /// and caps the length at [`MAX_TEXT_BYTES`].
 pub fn clean(text: &str) -> Cleaned {
-    let mut end = text.len().min(MAX_TEXT_BYTES);
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    let text_part = &text[..end];
+    let text_part = head(text);
+    let end = text_part.len();
     let cleaned = text_part
         .chars()
         .map(|c| match c {
@@ -62,6 +59,16 @@ pub fn clean(text: &str) -> Cleaned {
         text: cleaned,
         truncated: end < text.len(),
     }
+}
+
+/// The part of a request that is read: its first [`MAX_TEXT_BYTES`], cut at a character
+/// boundary.
+pub fn head(text: &str) -> &str {
+    let mut end = text.len().min(MAX_TEXT_BYTES);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
 }
 
 /// Lowercase with accents removed (NFKD, combining marks dropped): the form in which cue words

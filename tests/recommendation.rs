@@ -145,3 +145,27 @@ proptest! {
         prop_assert!(rec.confidence.is_finite());
     }
 }
+
+/// A request longer than the length cap is read only up to the cap: a need written after it is
+/// not offered as a secondary recommendation, while the same need inside the cap is.
+#[test]
+fn a_second_need_past_the_length_cap_is_not_read() {
+    let options = RecommendOptions::default();
+    let story = "Ho perso il lavoro a marzo perché la ditta ha chiuso e vorrei sapere come chiedere \
+                 la disoccupazione. ";
+    let ask = "Inoltre come faccio a chiedere l'assegno unico per mio figlio appena nato?";
+    let filler = story.repeat(sportello::text::MAX_TEXT_BYTES / story.len() + 1);
+    let inside = MODEL
+        .recommend(&format!("{story}{ask} {filler}"), &options)
+        .unwrap();
+    assert!(inside.truncated);
+    assert_eq!(inside.service, "naspi");
+    let secondary = inside.secondary.expect("a second need inside the cap");
+    assert_eq!(secondary.service, "assegno_unico");
+    let past = MODEL
+        .recommend(&format!("{filler}{ask}"), &options)
+        .unwrap();
+    assert!(past.truncated);
+    assert_eq!(past.service, "naspi");
+    assert_eq!(past.secondary, None);
+}
