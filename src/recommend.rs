@@ -114,6 +114,11 @@ impl Recommendation {
     ];
 }
 
+/// A second need is shown only when its part of the request, read alone, gets this confidence
+/// or more (and at least the abstention threshold): more likely than not, even when the
+/// threshold is low because the model is rarely wrong.
+const SECONDARY_MIN_CONFIDENCE: f64 = 0.5;
+
 /// Words that often join two separate needs in one message (normalised, lowercase).
 const JOINERS: &[&str] = &[
     "e", "ed", "ma", "pero", "però", "inoltre", "poi", "anche", "oltre", "altra", "altro", "and",
@@ -285,11 +290,12 @@ impl Classifier {
         let confidence = scores.probabilities[best];
         let abstained = scores.is_unknown() || confidence < threshold;
         // A second need: a part of the request that asks something and that, read on its own,
-        // the model would answer confidently (at or above the threshold) with another benefit.
+        // the model would answer confidently (at or above the threshold, and at least
+        // SECONDARY_MIN_CONFIDENCE) with another benefit.
         let secondary = if abstained || self.labels()[best] == OUT_OF_SCOPE {
             None
         } else {
-            self.secondary_need(text, best, threshold)
+            self.secondary_need(text, best, threshold.max(SECONDARY_MIN_CONFIDENCE))
         };
         let explanation = self
             .explain(scores, best, options.max_explanation)

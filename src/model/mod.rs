@@ -135,6 +135,14 @@ thread_local! {
     static ENTRY_OF_COLUMN: std::cell::RefCell<Vec<u32>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
+/// The scale of the features linfa's solver sees (alpha and the weights rescaled so that the
+/// objective and its optimum are unchanged). At scale 1 its L-BFGS stalled on one of the three
+/// calibration folds of the 12,157 shipped requests (training accuracy 0.785 against 0.998 for the
+/// other two, cross-validated macro-F1 0.887); at 2 and at 4 every fold converges (training
+/// accuracy 0.999) and cross-validation gives 0.947, as 0.944 against 0.942 on 10,522 requests and
+/// 0.931 against 0.932 on 6100 (README, "How it works").
+const FIT_SCALE: Float = 2.0;
+
 /// Fits linfa's multinomial logistic regression on sparse rows, identical columns merged (see
 /// [`columns`]); `init` starts the solver from other weights of the same columns.
 fn fit_linear(
@@ -146,9 +154,12 @@ fn fit_linear(
     init: Option<&Linear>,
 ) -> Result<Linear> {
     let groups = ColumnGroups::find(rows, space.width());
-    let dataset = Dataset::new(groups.dense(rows), Array1::from(y.to_vec()));
+    // The same objective on features × FIT_SCALE, weights ÷ FIT_SCALE, alpha × FIT_SCALE²
+    let mut x = groups.dense(rows);
+    x *= FIT_SCALE;
+    let dataset = Dataset::new(x, Array1::from(y.to_vec()));
     let mut regression = MultiLogisticRegression::default()
-        .alpha(params.alpha as Float)
+        .alpha(params.alpha as Float * FIT_SCALE * FIT_SCALE)
         .max_iterations(params.max_iterations)
         .gradient_tolerance(params.gradient_tolerance as Float);
     if let Some(init) = init {
@@ -156,13 +167,13 @@ fn fit_linear(
         let mut start = Array2::zeros((groups.width() + 1, n_services));
         start
             .slice_mut(ndarray::s![..groups.width(), ..])
-            .assign(&groups.merge_weights(&init.weights));
+            .assign(&(groups.merge_weights(&init.weights) / FIT_SCALE));
         start.row_mut(groups.width()).assign(&init.intercept);
         regression = regression.initial_params(start);
     }
     let merged = Linear::from_linfa(&regression.fit(&dataset)?, n_services)?;
     Ok(Linear {
-        weights: groups.spread_weights(&merged.weights),
+        weights: groups.spread_weights(&(merged.weights * FIT_SCALE)),
         intercept: merged.intercept,
     })
 }
