@@ -236,8 +236,11 @@ def prepare_data(args):
         write_jsonl(path, rows[: args.batch_size])
     files["batch"] = path
     train_rows = read_jsonl(TRAIN)
+    # named after the training data they are made from, so new data makes new sets
+    with open(TRAIN, "rb") as f:
+        source = hashlib.sha256(f.read()).hexdigest()[:12]
     for n in args.scale:
-        path = os.path.join(data, f"synthetic_{n}.jsonl")
+        path = os.path.join(data, f"synthetic_{n}_{source}.jsonl")
         if not os.path.exists(path):
             progress(f"making {n} synthetic training requests")
             write_jsonl(path, synthetic(train_rows, n, SEED + n))
