@@ -40,6 +40,12 @@ fn committed_model_is_what_train_produces_and_scores_well_on_the_test_set() {
         &Quiet,
     )
     .unwrap();
+    // every regression fit converged (at some feature scale)
+    assert_eq!(
+        model.summary().solver_stalled,
+        0,
+        "a regression fit stalled"
+    );
     let dir = tempfile::tempdir().unwrap();
     model.save(dir.path()).unwrap();
     for file in ["manifest.json", "model.json", "tokenizer.json"] {

@@ -171,6 +171,21 @@ pub fn print_train_summary(
         "Calibration: temperature {:.3}; expected calibration error {:.3} → {:.3}",
         cal.temperature, s.cv_ece_before, s.cv_ece_after
     )?;
+    if s.solver_stalled > 0 {
+        writeln!(
+            out,
+            "sportello: warning: the regression solver stalled at every feature scale in {} of the \
+             {} fits; the model is weaker than it should be (try other --alpha or more --max-iterations)",
+            s.solver_stalled,
+            s.cv_folds + 1
+        )?;
+    } else if s.solver_refits > 0 {
+        writeln!(
+            out,
+            "Solver: stalled {} time(s) and was started again at another feature scale",
+            s.solver_refits
+        )?;
+    }
     let t = &s.threshold_choice;
     if t.reached {
         writeln!(

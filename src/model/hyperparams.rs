@@ -84,9 +84,10 @@ impl ClassifierParams {
 
     /// Checks every setting, naming the one that is wrong.
     pub fn validate(&self) -> Result<()> {
-        if !self.alpha.is_finite() || self.alpha < 0.0 {
+        // the solver works in f32 and multiplies alpha by up to 16 (the fit scales, squared)
+        if !self.alpha.is_finite() || !(0.0..=1e9).contains(&self.alpha) {
             return Err(Error::InvalidParam(format!(
-                "alpha must be a finite number ≥ 0 (got {})",
+                "alpha must be a number from 0 to 1e9 (got {})",
                 self.alpha
             )));
         }
