@@ -180,9 +180,19 @@ def read_jsonl(path):
 
 
 def write_jsonl(path, rows):
-    with open(path, "w", encoding="utf-8") as f:
+    """Writes to a temporary file, then renames it: an interrupted run leaves no partial file
+    for the next run to reuse."""
+    tmp = path + ".tmp"
+    with open(tmp, "w", encoding="utf-8") as f:
         for row in rows:
             f.write(json.dumps(row, ensure_ascii=False) + "\n")
+    os.replace(tmp, path)
+
+
+def file_digest(path):
+    """First 12 hex digits of a file's SHA-256: names derived data after its source."""
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()[:12]
 
 
 def duplicate_key(text):
@@ -225,7 +235,8 @@ def prepare_data(args):
     os.makedirs(data, exist_ok=True)
     test_texts = [r["text"] for r in read_jsonl(TEST)]
     files = {}
-    path = os.path.join(data, f"batch_{args.batch_size}.jsonl")
+    # named after the files they are made from, so new data makes new sets
+    path = os.path.join(data, f"batch_{args.batch_size}_{file_digest(TEST)}.jsonl")
     if not os.path.exists(path):
         rng = random.Random(SEED)
         rows = []
@@ -236,9 +247,7 @@ def prepare_data(args):
         write_jsonl(path, rows[: args.batch_size])
     files["batch"] = path
     train_rows = read_jsonl(TRAIN)
-    # named after the training data they are made from, so new data makes new sets
-    with open(TRAIN, "rb") as f:
-        source = hashlib.sha256(f.read()).hexdigest()[:12]
+    source = file_digest(TRAIN)
     for n in args.scale:
         path = os.path.join(data, f"synthetic_{n}_{source}.jsonl")
         if not os.path.exists(path):
