@@ -174,15 +174,16 @@ pub fn print_train_summary(
     if s.solver_stalled > 0 {
         writeln!(
             out,
-            "sportello: warning: the regression solver stalled at every feature scale in {} of the \
-             {} fits; the model is weaker than it should be (try other --alpha or more --max-iterations)",
+            "sportello: warning: the regression solver stalled at every feature scale and in f64 in {} \
+             of the {} fits; the model is weaker than it should be (try other --alpha or more \
+             --max-iterations)",
             s.solver_stalled,
             s.cv_folds + 1
         )?;
     } else if s.solver_refits > 0 {
         writeln!(
             out,
-            "Solver: stalled {} time(s) and was started again at another feature scale",
+            "Solver: stalled {} time(s) and was started again (another feature scale, then f64)",
             s.solver_refits
         )?;
     }

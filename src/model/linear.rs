@@ -24,15 +24,22 @@ impl Linear {
         fitted: &MultiFittedLogisticRegression<Float, usize>,
         n_services: usize,
     ) -> Result<Self> {
-        if fitted.classes() != (0..n_services).collect::<Vec<_>>().as_slice() {
-            return Err(Error::InvalidInput(format!(
-                "the regression learnt {} classes, expected {n_services}",
-                fitted.classes().len()
-            )));
-        }
+        check_classes(fitted.classes(), n_services)?;
         Ok(Linear {
             weights: fitted.params().clone(),
             intercept: fitted.intercept().clone(),
+        })
+    }
+
+    /// [`Linear::from_linfa`] for a fit in f64, rounded to f32.
+    pub fn from_linfa_f64(
+        fitted: &MultiFittedLogisticRegression<f64, usize>,
+        n_services: usize,
+    ) -> Result<Self> {
+        check_classes(fitted.classes(), n_services)?;
+        Ok(Linear {
+            weights: fitted.params().mapv(|v| v as Float),
+            intercept: fitted.intercept().mapv(|v| v as Float),
         })
     }
 
@@ -99,6 +106,16 @@ impl Linear {
             gradient_norm: squared.sqrt(),
         }
     }
+}
+
+fn check_classes(classes: &[usize], n_services: usize) -> Result<()> {
+    if classes != (0..n_services).collect::<Vec<_>>().as_slice() {
+        return Err(Error::InvalidInput(format!(
+            "the regression learnt {} classes, expected {n_services}",
+            classes.len()
+        )));
+    }
+    Ok(())
 }
 
 #[derive(Serialize, Deserialize)]

