@@ -197,57 +197,49 @@ impl Material {
     }
 }
 
-/// Every name cue ([`INTRO_CUES`], [`WEAK_INTRO_CUES`], [`TITLE_CUES`], [`CLOSING_CUES`], in
-/// this order), found in one pass over the text instead of one search per cue.
-static NAME_CUES: LazyLock<AhoCorasick> = LazyLock::new(|| {
-    let cues = [INTRO_CUES, WEAK_INTRO_CUES, TITLE_CUES, CLOSING_CUES].concat();
-    AhoCorasick::new(cues).expect("valid built-in cues")
+/// The cue lists of the name regexes, in this order everywhere below.
+const CUE_LISTS: [&[&str]; 4] = [INTRO_CUES, WEAK_INTRO_CUES, TITLE_CUES, CLOSING_CUES];
+
+/// Every name cue of [`CUE_LISTS`], found in one pass over the text instead of one search per
+/// cue.
+static NAME_CUES: LazyLock<AhoCorasick> =
+    LazyLock::new(|| AhoCorasick::new(CUE_LISTS.concat()).expect("valid built-in cues"));
+
+/// For each of [`CUE_LISTS`], an automaton of its one-word cues.
+static ONE_WORD_CUES: LazyLock<[AhoCorasick; 4]> = LazyLock::new(|| {
+    CUE_LISTS.map(|list| {
+        AhoCorasick::new(list.iter().filter(|cue| !cue.contains(' '))).expect("valid built-in cues")
+    })
 });
 
-/// The cues of one name regex, with an automaton of its one-word cues.
-struct Cues {
-    /// Position of the list in [`NAME_CUES`].
-    rank: usize,
-    list: &'static [&'static str],
-    one_word: LazyLock<AhoCorasick, fn() -> AhoCorasick>,
-}
+/// One of [`CUE_LISTS`], by position: the cues of one name regex.
+#[derive(Clone, Copy)]
+struct Cues(usize);
+
+const INTRO_SET: Cues = Cues(0);
+const WEAK_INTRO_SET: Cues = Cues(1);
+const TITLE_SET: Cues = Cues(2);
+const CLOSING_SET: Cues = Cues(3);
 
 impl Cues {
+    fn list(self) -> &'static [&'static str] {
+        CUE_LISTS[self.0]
+    }
+
+    fn one_word(self) -> &'static AhoCorasick {
+        &ONE_WORD_CUES[self.0]
+    }
+
     /// The cues of two words ("a nome"), split at the space.
-    fn two_words(&self) -> impl Iterator<Item = (&'static str, &'static str)> {
-        self.list.iter().filter_map(|cue| cue.split_once(' '))
+    fn two_words(self) -> impl Iterator<Item = (&'static str, &'static str)> {
+        self.list().iter().filter_map(|cue| cue.split_once(' '))
     }
 }
-
-fn one_word_automaton(list: &[&str]) -> AhoCorasick {
-    AhoCorasick::new(list.iter().filter(|cue| !cue.contains(' '))).expect("valid built-in cues")
-}
-
-static INTRO_SET: Cues = Cues {
-    rank: 0,
-    list: INTRO_CUES,
-    one_word: LazyLock::new(|| one_word_automaton(INTRO_CUES)),
-};
-static WEAK_INTRO_SET: Cues = Cues {
-    rank: 1,
-    list: WEAK_INTRO_CUES,
-    one_word: LazyLock::new(|| one_word_automaton(WEAK_INTRO_CUES)),
-};
-static TITLE_SET: Cues = Cues {
-    rank: 2,
-    list: TITLE_CUES,
-    one_word: LazyLock::new(|| one_word_automaton(TITLE_CUES)),
-};
-static CLOSING_SET: Cues = Cues {
-    rank: 3,
-    list: CLOSING_CUES,
-    one_word: LazyLock::new(|| one_word_automaton(CLOSING_CUES)),
-};
 
 /// For each list of [`NAME_CUES`], whether one of its cues occurs in `lower` (overlapping
 /// matches, so that a cue inside another, "nome" in "a nome", is seen too).
 fn cues_present(lower: &str) -> [bool; 4] {
-    let ends = [INTRO_CUES, WEAK_INTRO_CUES, TITLE_CUES, CLOSING_CUES].map(<[&str]>::len);
+    let ends = CUE_LISTS.map(<[&str]>::len);
     let mut present = [false; 4];
     for m in NAME_CUES.find_overlapping_iter(lower) {
         let mut pattern = m.pattern().as_usize();
@@ -1215,7 +1207,7 @@ fn find_persons_gated(text: &str, gated: bool) -> Vec<Span> {
     // Each regex is built and run only when one of its cue words is in the text.
     let lower = text.to_lowercase();
     let present = cues_present(&lower);
-    let cued = |cues: &Cues| present[cues.rank];
+    let cued = |cues: &Cues| present[cues.0];
     let words = Words::new(text, &lower);
     let intro = cued(&INTRO_SET)
         .then(|| INTRO.captures_iter(text))
@@ -1380,7 +1372,7 @@ impl<'a> Words<'a> {
             .collect();
         // a one-word cue has no whitespace, so each match lies inside one word
         let mut found: Vec<usize> = cues
-            .one_word
+            .one_word()
             .find_iter(self.lower_text)
             .map(|m| starts.partition_point(|&s| s <= m.start()) - 1)
             .collect();
@@ -3075,12 +3067,12 @@ mod tests {
             let words = Words::new(&text, &lower);
             for cues in [&INTRO_SET, &WEAK_INTRO_SET, &TITLE_SET, &CLOSING_SET] {
                 prop_assert_eq!(
-                    cues_present(&lower)[cues.rank],
-                    cues.list.iter().any(|c| lower.contains(c))
+                    cues_present(&lower)[cues.0],
+                    cues.list().iter().any(|c| lower.contains(c))
                 );
                 let naive: Vec<usize> = (0..words.lower.len())
                     .filter(|&i| {
-                        cues.list.iter().any(|cue| match cue.split_once(' ') {
+                        cues.list().iter().any(|cue| match cue.split_once(' ') {
                             Some((head, tail)) => {
                                 words.lower[i].ends_with(head)
                                     && words.lower.get(i + 1).is_some_and(|n| n.starts_with(tail))

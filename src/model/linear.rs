@@ -24,23 +24,29 @@ impl Linear {
         fitted: &MultiFittedLogisticRegression<Float, usize>,
         n_services: usize,
     ) -> Result<Self> {
-        check_classes(fitted.classes(), n_services)?;
-        Ok(Linear {
-            weights: fitted.params().clone(),
-            intercept: fitted.intercept().clone(),
-        })
+        Self::from_coefficients(
+            fitted.classes(),
+            fitted.params().clone(),
+            fitted.intercept().clone(),
+            n_services,
+        )
     }
 
-    /// [`Linear::from_linfa`] for a fit in f64, rounded to f32.
-    pub fn from_linfa_f64(
-        fitted: &MultiFittedLogisticRegression<f64, usize>,
+    /// Weights and intercepts of a fit whose classes are `0..n_services`, checked (linfa's f64
+    /// fits are rounded to f32 by the caller).
+    pub fn from_coefficients(
+        classes: &[usize],
+        weights: Array2<Float>,
+        intercept: Array1<Float>,
         n_services: usize,
     ) -> Result<Self> {
-        check_classes(fitted.classes(), n_services)?;
-        Ok(Linear {
-            weights: fitted.params().mapv(|v| v as Float),
-            intercept: fitted.intercept().mapv(|v| v as Float),
-        })
+        if classes != (0..n_services).collect::<Vec<_>>().as_slice() {
+            return Err(Error::InvalidInput(format!(
+                "the regression learnt {} classes, expected {n_services}",
+                classes.len()
+            )));
+        }
+        Ok(Linear { weights, intercept })
     }
 
     /// Logits of one sparse row: intercept + x·W.
@@ -106,16 +112,6 @@ impl Linear {
             gradient_norm: squared.sqrt(),
         }
     }
-}
-
-fn check_classes(classes: &[usize], n_services: usize) -> Result<()> {
-    if classes != (0..n_services).collect::<Vec<_>>().as_slice() {
-        return Err(Error::InvalidInput(format!(
-            "the regression learnt {} classes, expected {n_services}",
-            classes.len()
-        )));
-    }
-    Ok(())
 }
 
 #[derive(Serialize, Deserialize)]

@@ -181,10 +181,27 @@ fn fit_linear(
     let at_zero = Linear::zeros(space.width(), n_services)
         .objective(rows, y, params.alpha)
         .gradient_norm;
+    // Keeps the lowest loss so far; true when `fitted` converged.
+    let judge = |fitted: Linear, best: &mut Option<(Linear, f64)>| {
+        let objective = fitted.objective(rows, y, params.alpha);
+        if best.as_ref().is_none_or(|(_, loss)| objective.loss < *loss) {
+            *best = Some((fitted, objective.loss));
+        }
+        objective.gradient_norm <= STALLED_GRADIENT * at_zero
+    };
+    // linfa's parameters for a warm start, at scale 1: one row per column, then the intercept
+    let start = init.map(|init| {
+        let mut start = Array2::zeros((groups.width() + 1, n_services));
+        start
+            .slice_mut(ndarray::s![..groups.width(), ..])
+            .assign(&groups.merge_weights(&init.weights));
+        start.row_mut(groups.width()).assign(&init.intercept);
+        start
+    });
+    let mut best: Option<(Linear, f64)> = None;
     // one dense matrix, rescaled in place from one attempt to the next
     let mut dataset = Dataset::new(groups.dense(rows), Array1::from(y.to_vec()));
     let mut current_scale: Float = 1.0;
-    let mut best: Option<(Linear, f64)> = None;
     for (attempt, &scale) in FIT_SCALES.iter().enumerate() {
         dataset.records *= scale / current_scale;
         current_scale = scale;
@@ -192,65 +209,55 @@ fn fit_linear(
             .alpha(params.alpha as Float * scale * scale)
             .max_iterations(params.max_iterations)
             .gradient_tolerance(params.gradient_tolerance as Float);
-        if let Some(init) = init {
-            // linfa's parameters: one row per column, then the intercept
-            let mut start = Array2::zeros((groups.width() + 1, n_services));
-            start
+        if let Some(start) = &start {
+            // weights ÷ scale; the intercept is not scaled
+            let mut scaled = start.clone();
+            scaled
                 .slice_mut(ndarray::s![..groups.width(), ..])
-                .assign(&(groups.merge_weights(&init.weights) / scale));
-            start.row_mut(groups.width()).assign(&init.intercept);
-            regression = regression.initial_params(start);
+                .mapv_inplace(|w| w / scale);
+            regression = regression.initial_params(scaled);
         }
         let merged = Linear::from_linfa(&regression.fit(&dataset)?, n_services)?;
         let fitted = Linear {
             weights: groups.spread_weights(&(merged.weights * scale)),
             intercept: merged.intercept,
         };
-        let objective = fitted.objective(rows, y, params.alpha);
-        let converged = objective.gradient_norm <= STALLED_GRADIENT * at_zero;
-        if best.as_ref().is_none_or(|(_, loss)| objective.loss < *loss) {
-            best = Some((fitted, objective.loss));
-        }
-        let outcome = FitOutcome {
-            refits: attempt,
-            stalled: !converged,
-        };
-        if converged && let Some((linear, _)) = best {
+        if judge(fitted, &mut best)
+            && let Some((linear, _)) = best
+        {
+            let outcome = FitOutcome {
+                refits: attempt,
+                stalled: false,
+            };
             return Ok((linear, outcome));
         }
     }
     // Stalled at every scale: once more in f64, where the solver's sums are exact enough for
     // its line search (at twice the memory and time, so only here).
     drop(dataset);
-    let x = groups.dense(rows).mapv(f64::from);
-    let dataset = Dataset::new(x, Array1::from(y.to_vec()));
+    let dataset = Dataset::new(groups.dense(rows).mapv(f64::from), Array1::from(y.to_vec()));
     let mut regression = MultiLogisticRegression::<f64>::default()
         .alpha(params.alpha)
         .max_iterations(params.max_iterations)
         .gradient_tolerance(params.gradient_tolerance);
-    if let Some(init) = init {
-        let mut start = Array2::<f64>::zeros((groups.width() + 1, n_services));
-        start
-            .slice_mut(ndarray::s![..groups.width(), ..])
-            .assign(&groups.merge_weights(&init.weights).mapv(f64::from));
-        start
-            .row_mut(groups.width())
-            .assign(&init.intercept.mapv(f64::from));
-        regression = regression.initial_params(start);
+    if let Some(start) = &start {
+        regression = regression.initial_params(start.mapv(f64::from));
     }
-    let merged = Linear::from_linfa_f64(&regression.fit(&dataset)?, n_services)?;
+    let fit = regression.fit(&dataset)?;
+    let merged = Linear::from_coefficients(
+        fit.classes(),
+        fit.params().mapv(|v| v as Float),
+        fit.intercept().mapv(|v| v as Float),
+        n_services,
+    )?;
     let fitted = Linear {
         weights: groups.spread_weights(&merged.weights),
         intercept: merged.intercept,
     };
-    let objective = fitted.objective(rows, y, params.alpha);
     let outcome = FitOutcome {
         refits: FIT_SCALES.len(),
-        stalled: objective.gradient_norm > STALLED_GRADIENT * at_zero,
+        stalled: !judge(fitted, &mut best),
     };
-    if best.as_ref().is_none_or(|(_, loss)| objective.loss < *loss) {
-        best = Some((fitted, objective.loss));
-    }
     best.map(|(linear, _)| (linear, outcome))
         .ok_or_else(|| Error::InvalidParam("no fit to keep".into()))
 }
