@@ -20,10 +20,10 @@ use crate::text::Analysis;
 pub type Float = f32;
 
 /// linfa's regression needs the whole training matrix dense in memory: the vocabulary is
-/// narrowed so that rows × width stays within this many values (512 MiB of f32), which keeps
-/// training on 100k requests under 2 GB. It binds above 16,384 requests at the default width of
+/// narrowed so that rows × width stays within this many values (640 MiB of f32), which keeps
+/// training on 100k requests under 2 GB. It binds above 20,480 requests at the default width of
 /// 8192, so the shipped model and its cross-validation folds have the same width.
-pub const MAX_DENSE_VALUES: usize = 128 * 1024 * 1024;
+pub const MAX_DENSE_VALUES: usize = 160 * 1024 * 1024;
 
 /// How terms are extracted and selected.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]

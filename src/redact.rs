@@ -1006,7 +1006,8 @@ static NAME_STOP: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
         ragioniere geom geometra mr mrs ms egr gent gentilissimo spett.le spettle gennaio
         febbraio marzo aprile maggio giugno luglio agosto settembre ottobre novembre dicembre
         lunedì martedì mercoledì giovedì venerdì sabato domenica the and am is from born living
-        my of dear hello thanks regards best kind sincerely i'm im to at",
+        my of dear hello thanks regards best kind sincerely i'm im to at inviato inviata
+        inoltrato inoltrata messaggio originale smartphone iphone ipad android",
     )
 });
 
@@ -2752,6 +2753,10 @@ mod tests {
                 "Ci sono Novità sulla mia domanda?",
                 "Grazie Tante",
                 "Grazie Di Cuore",
+                // a mail client's footer after a relative, once newlines are spaces
+                "una badante per mio padre Inviato dal mio smartphone Samsung",
+                "e mia madre\n\nInoltrato da: [mittente]",
+                "per mio marito -----Messaggio originale----- Da: [mittente]",
             ],
         );
     }
