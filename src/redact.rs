@@ -975,8 +975,10 @@ static PARTICLES: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
 const LOWER_PARTICLES: &[&str] = &["de", "van", "von", "der", "den", "du", "dos"];
 
 /// Words that end a name: keywords that follow names in requests, function words and frequent
-/// verbs, greetings and closings, institutions, roles, titles, months, English function words
-/// (lowercase, apostrophes as ').
+/// verbs, greetings and closings, institutions, roles, titles, months, English function words,
+/// words of mail-client footers and forwarded headers ("Inviato dal mio smartphone", "Messaggio
+/// originale"), which follow the text on the same line once newlines are spaces (lowercase,
+/// apostrophes as ').
 static NAME_STOP: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
     word_set(
         "\
@@ -2755,10 +2757,13 @@ mod tests {
                 "Grazie Di Cuore",
                 // a mail client's footer after a relative, once newlines are spaces
                 "una badante per mio padre Inviato dal mio smartphone Samsung",
-                "e mia madre\n\nInoltrato da: [mittente]",
-                "per mio marito -----Messaggio originale----- Da: [mittente]",
+                "e mia madre  Inoltrato da: [mittente]",
+                "per mio marito Messaggio originale Da: [mittente]",
             ],
         );
+        // a footer word ends the name before it
+        let r = redact("per mio padre Mario Rossi Inviato dal mio smartphone");
+        assert_eq!(r.text, "per mio padre [PERSONA] Inviato dal mio smartphone");
     }
 
     // ---- placement, order, robustness ----

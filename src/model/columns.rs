@@ -8,10 +8,11 @@
 //! the `m` (`m · (w'/√m) · x = w' · √m·x` and `m · (w'/√m)² = w'²`). The fit runs on the
 //! narrower matrix and its weights are spread back.
 
-use ndarray::Array2;
+use ndarray::{Array2, s};
 use rustc_hash::FxHashMap;
 
 use crate::features::{Float, SparseRow};
+use crate::model::linear::Linear;
 
 /// The groups of identical columns of a training matrix.
 #[derive(Debug, Clone, PartialEq)]
@@ -58,16 +59,38 @@ impl ColumnGroups {
     }
 
     /// The merged dense matrix, one row per sparse row.
-    pub fn dense(&self, rows: &[SparseRow]) -> Array2<Float> {
+    pub fn dense<F: linfa::Float>(&self, rows: &[SparseRow]) -> Array2<F> {
         let mut x = Array2::zeros((rows.len(), self.width()));
         for (i, row) in rows.iter().enumerate() {
             for &(col, v) in row {
                 let g = self.group_of[col as usize] as usize;
                 // identical columns: every member writes the same value
-                x[[i, g]] = v * self.scale[g];
+                x[[i, g]] = F::cast(v * self.scale[g]);
             }
         }
         x
+    }
+
+    /// linfa's parameters (one row per merged column, then the intercept) that predict as
+    /// `linear` does on the merged matrix multiplied by `scale`: the weights merged and divided
+    /// by `scale`, the intercept as it is.
+    pub fn linfa_params(&self, linear: &Linear, scale: Float) -> Array2<Float> {
+        let services = linear.intercept.len();
+        let mut params = Array2::zeros((self.width() + 1, services));
+        params
+            .slice_mut(s![..self.width(), ..])
+            .assign(&(self.merge_weights(&linear.weights) / scale));
+        params.row_mut(self.width()).assign(&linear.intercept);
+        params
+    }
+
+    /// The model of the original columns from one fitted on the merged matrix multiplied by
+    /// `scale`: the inverse of [`ColumnGroups::linfa_params`].
+    pub fn unmerge(&self, fitted: Linear, scale: Float) -> Linear {
+        Linear {
+            weights: self.spread_weights(&(fitted.weights * scale)),
+            intercept: fitted.intercept,
+        }
     }
 
     /// Weights of the merged columns that predict as `weights` (original columns × services)
@@ -112,8 +135,10 @@ mod tests {
         let groups = ColumnGroups::find(&rows(), 5);
         assert_eq!(groups.group_of, [0, 1, 0, 2, 3]);
         assert_eq!(groups.width(), 4);
-        let x = groups.dense(&rows());
+        let x = groups.dense::<Float>(&rows());
         assert!((x[[0, 0]] - 0.5 * 2f32.sqrt()).abs() < 1e-6);
+        let x64 = groups.dense::<f64>(&rows());
+        assert_eq!(x64, x.mapv(f64::from));
         assert_eq!(x[[1, 2]], 0.2);
         assert_eq!(x[[2, 3]], 0.0);
     }
@@ -132,7 +157,7 @@ mod tests {
             }
             x
         };
-        let before = groups.dense(&rows()).dot(&merged);
+        let before = groups.dense::<Float>(&rows()).dot(&merged);
         let after = full.dot(&spread);
         assert!(before.iter().zip(&after).all(|(a, b)| (a - b).abs() < 1e-5));
         let norm = |w: &Array2<Float>| w.iter().map(|v| v * v).sum::<Float>();
@@ -140,5 +165,38 @@ mod tests {
         // and back: spreading then merging gives the merged weights again
         let again = groups.merge_weights(&spread);
         assert!(again.iter().zip(&merged).all(|(a, b)| (a - b).abs() < 1e-5));
+    }
+
+    #[test]
+    fn linfa_params_at_any_scale_predict_as_the_model_and_come_back() {
+        let groups = ColumnGroups::find(&rows(), 5);
+        let linear = Linear {
+            weights: Array2::from_shape_fn((5, 3), |(i, k)| 0.3 * i as Float - 0.7 * k as Float),
+            intercept: ndarray::Array1::from(vec![0.5, -1.0, 0.25]),
+        };
+        for scale in [1.0, 1.5, 4.0] {
+            let params = groups.linfa_params(&linear, scale);
+            let x = groups.dense::<Float>(&rows()) * scale;
+            let weights = params.slice(s![..groups.width(), ..]);
+            let intercept = params.row(groups.width());
+            for (i, row) in rows().iter().enumerate() {
+                let on_merged = x.row(i).dot(&weights) + intercept;
+                let original = linear.logits(row);
+                for (a, b) in on_merged.iter().zip(&original) {
+                    assert!((*a as f64 - b).abs() < 1e-5, "scale {scale}: {a} vs {b}");
+                }
+            }
+            // linfa's weights back to the original columns predict the same again
+            let fitted = Linear {
+                weights: weights.to_owned(),
+                intercept: intercept.to_owned(),
+            };
+            let back = groups.unmerge(fitted, scale);
+            for row in rows() {
+                for (a, b) in back.logits(&row).iter().zip(linear.logits(&row)) {
+                    assert!((a - b).abs() < 1e-5, "scale {scale}: {a} vs {b}");
+                }
+            }
+        }
     }
 }

@@ -15,7 +15,8 @@ pub struct ClassifierParams {
     /// L2 penalty of the logistic regression. linfa's loss is a sum over requests, so the same
     /// alpha regularises less as the data grows; defaults to `0.1`.
     pub alpha: f64,
-    /// L-BFGS iterations at most; defaults to `40` (more changes little: see the README).
+    /// L-BFGS iterations at most of one attempt; defaults to `40` (more changes little: see the
+    /// README). A fit that stalls goes on in up to three more attempts of as many iterations.
     pub max_iterations: u64,
     /// L-BFGS iterations at most of the final fit, which starts from the cross-validation
     /// models (never more than `max_iterations`); defaults to `25`.

