@@ -1009,7 +1009,7 @@ static NAME_STOP: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
         febbraio marzo aprile maggio giugno luglio agosto settembre ottobre novembre dicembre
         lunedì martedì mercoledì giovedì venerdì sabato domenica the and am is from born living
         my of dear hello thanks regards best kind sincerely i'm im to at inviato inviata
-        inoltrato inoltrata messaggio originale smartphone iphone ipad android",
+        inoltrato inoltrata messaggio originale smartphone iphone ipad android sent",
     )
 });
 
@@ -1308,13 +1308,32 @@ fn find_persons_gated(text: &str, gated: bool) -> Vec<Span> {
             .strip_prefix(['.', '!'])
             .unwrap_or(rest)
             .trim_start_matches(is_hspace);
-        let line_ends = rest_end.is_empty() || rest_end.starts_with(['\n', '\r']);
+        let line_ends = rest_end.is_empty()
+            || rest_end.starts_with(['\n', '\r'])
+            || starts_with_footer(rest_end);
         let separated = own_line && rest.starts_with([',', ';', '(', '-', '–', '|', '/']);
         if line_ends || separated {
             push(Some((s, e)));
         }
     }
     spans
+}
+
+/// Whether `text` begins with a mail client's footer or a forwarded message's header, which
+/// ends a signature's line as a line break would ("Cordiali saluti Mario Rossi Inviato da
+/// iPhone", once newlines are spaces).
+fn starts_with_footer(text: &str) -> bool {
+    const FOOTERS: &[&str] = &[
+        "inviato da",
+        "inviato dal",
+        "inviata da",
+        "sent from",
+        "inoltrato da",
+        "messaggio originale",
+        "-----",
+    ];
+    let head: String = text.chars().take(24).flat_map(char::to_lowercase).collect();
+    FOOTERS.iter().any(|f| head.starts_with(f))
 }
 
 /// How far after a cue the name it introduces can begin.
@@ -2764,6 +2783,16 @@ mod tests {
         // a footer word ends the name before it
         let r = redact("per mio padre Mario Rossi Inviato dal mio smartphone");
         assert_eq!(r.text, "per mio padre [PERSONA] Inviato dal mio smartphone");
+        // and a signature before a footer, on one line once newlines are spaces
+        for text in [
+            "Cordiali saluti Mario Rossi Inviato da iPhone",
+            "Grazie, Anna Bianchi -----Messaggio originale----- Da: [mittente]",
+            "Distinti saluti\nLuca Verdi Sent from my phone",
+        ] {
+            let r = redact(text);
+            assert_eq!(r.found, [Persona], "{text} → {}", r.text);
+            assert!(r.text.contains("[PERSONA] "), "{text} → {}", r.text);
+        }
     }
 
     // ---- placement, order, robustness ----
