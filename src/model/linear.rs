@@ -4,7 +4,6 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use linfa_logistic::MultiFittedLogisticRegression;
 use ndarray::{Array1, Array2};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -19,25 +18,12 @@ pub struct Linear {
 }
 
 impl Linear {
-    /// Takes the coefficients of a linfa fit whose classes are `0..n_services`.
-    pub fn from_linfa(
-        fitted: &MultiFittedLogisticRegression<Float, usize>,
-        n_services: usize,
-    ) -> Result<Self> {
-        Self::from_coefficients(
-            fitted.classes(),
-            fitted.params().clone(),
-            fitted.intercept().clone(),
-            n_services,
-        )
-    }
-
-    /// Weights and intercepts of a fit whose classes are `0..n_services`, checked (linfa's f64
-    /// fits are rounded to f32 by the caller).
-    pub fn from_coefficients(
+    /// Takes the coefficients of a linfa fit, in f32 or f64 (rounded to f32), whose classes are
+    /// `0..n_services`.
+    pub fn from_linfa<F: linfa::Float>(
         classes: &[usize],
-        weights: Array2<Float>,
-        intercept: Array1<Float>,
+        weights: &Array2<F>,
+        intercept: &Array1<F>,
         n_services: usize,
     ) -> Result<Self> {
         if classes != (0..n_services).collect::<Vec<_>>().as_slice() {
@@ -46,7 +32,11 @@ impl Linear {
                 classes.len()
             )));
         }
-        Ok(Linear { weights, intercept })
+        let to_float = <Float as linfa::Float>::cast::<F>;
+        Ok(Linear {
+            weights: weights.mapv(to_float),
+            intercept: intercept.mapv(to_float),
+        })
     }
 
     /// Logits of one sparse row: intercept + x·W.

@@ -143,13 +143,26 @@ thread_local! {
     static ENTRY_OF_COLUMN: std::cell::RefCell<Vec<u32>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
-/// The scales of the features linfa's solver sees, tried in turn (alpha and the weights are
-/// rescaled so that the objective and its optimum stay the same). Its L-BFGS can stall: after a
-/// few iterations it proposes a direction that goes uphill, its line search gives up, and linfa
-/// returns the best point so far without an error. On the three calibration folds of 12,157
-/// shipped requests scale 1 stalled on one fold (training accuracy 0.785, cross-validated
-/// macro-F1 0.887 instead of 0.947) and scale 3 on two; 1.5, 2, 2.5, 4 and 8 converged on all.
-const FIT_SCALES: [Float; 3] = [2.0, 1.5, 4.0];
+/// How a fit is attempted, in turn: linfa's solver in f32 at three scales of the features (alpha
+/// and the weights are rescaled so that the objective and its optimum stay the same), then once
+/// in f64, where its sums are exact enough for its line search (at twice the memory and time,
+/// so only last). Its L-BFGS can stall: after a few iterations it proposes a direction that goes
+/// uphill, its line search gives up, and linfa returns the best point so far without an error.
+/// On the three calibration folds of 12,157 shipped requests scale 1 stalled on one fold
+/// (training accuracy 0.785, cross-validated macro-F1 0.887 instead of 0.947) and scale 3 on
+/// two; 1.5, 2, 2.5, 4 and 8 converged on all.
+const ATTEMPTS: [(Precision, Float); 4] = [
+    (Precision::Single, 2.0),
+    (Precision::Single, 1.5),
+    (Precision::Single, 4.0),
+    (Precision::Double, 1.0),
+];
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Precision {
+    Single,
+    Double,
+}
 
 /// A fit has stalled when the norm of its objective's gradient is still more than this share of
 /// the norm at zero weights. Converged fits end at 0.005–0.045 on the shipped data, stalled ones
@@ -164,14 +177,44 @@ struct FitOutcome {
     stalled: bool,
 }
 
+/// One attempt of [`fit_linear`]: linfa's solver in the float type `$float` on the merged matrix
+/// times `scale`, started from `from` (or zero), with a fresh L-BFGS history; the model of the
+/// original columns, or an error. The matrix lives only for the attempt, so two attempts'
+/// matrices never coexist. A macro rather than a generic function because linfa-logistic's
+/// float trait is private.
+macro_rules! fit_attempt {
+    ($float:ty, $n_services:expr, $groups:expr, $rows:expr, $y:expr, $params:expr, $scale:expr, $from:expr) => {{
+        let (groups, params, scale): (&ColumnGroups, &ClassifierParams, Float) =
+            ($groups, $params, $scale);
+        let records = groups.dense::<$float>($rows) * <$float>::from(scale);
+        let dataset = Dataset::new(records, Array1::from($y.to_vec()));
+        let mut regression = MultiLogisticRegression::<$float>::default()
+            .alpha(params.alpha as $float * <$float>::from(scale * scale))
+            .max_iterations(params.max_iterations)
+            .gradient_tolerance(params.gradient_tolerance as $float);
+        if let Some(from) = $from {
+            let start = groups.linfa_params(from, scale).mapv(<$float>::from);
+            regression = regression.initial_params(start);
+        }
+        regression
+            .fit(&dataset)
+            .map_err(Error::from)
+            .and_then(|fit| {
+                let merged =
+                    Linear::from_linfa(fit.classes(), fit.params(), fit.intercept(), $n_services)?;
+                Ok(groups.unmerge(merged, scale))
+            })
+    }};
+}
+
 /// Fits linfa's multinomial logistic regression on sparse rows of `width` columns, identical
 /// columns merged (see [`columns`]); `init`, other weights of the same columns, starts the first
-/// attempt. A stalled solver goes on at the next of [`FIT_SCALES`], and after the last in f64,
-/// each time from the best point so far with a fresh L-BFGS history. Stalls come early (on
-/// 16,254 requests two folds stopped at a loss of 12,000, against 1,950 when converged), so
-/// going on from there costs little: on 14,615 requests, starting again from zero left two fits
-/// stalled at every f32 scale, so that they converged only in f64 (77 s of training); going on
-/// from the stall converged at the second scale (46 s, the same cross-validated macro-F1 0.951).
+/// attempt. A stalled solver goes on with the next of [`ATTEMPTS`], each time from the best
+/// point so far with a fresh L-BFGS history. Stalls come early (on 16,254 requests two folds
+/// stopped at a loss of 12,000, against 1,950 when converged), so going on from there costs
+/// little: on 14,615 requests, starting again from zero left two fits stalled at every f32
+/// scale, so that they converged only in f64 (77 s of training); going on from the stall
+/// converged at the second scale (46 s, the same cross-validated macro-F1 0.951).
 fn fit_linear(
     n_services: usize,
     width: usize,
@@ -184,34 +227,24 @@ fn fit_linear(
     let at_zero = Linear::zeros(width, n_services)
         .objective(rows, y, params.alpha)
         .gradient_norm;
-    // Keeps a converged fit, or else the lowest loss so far; true when `fitted` converged.
-    let judge = |fitted: Linear, best: &mut Option<(Linear, f64)>| {
+    let mut best: Option<(Linear, f64)> = None;
+    for (attempt, &(precision, scale)) in ATTEMPTS.iter().enumerate() {
+        let from = best.as_ref().map(|(linear, _)| linear).or(init);
+        let fitted = match precision {
+            Precision::Single => {
+                fit_attempt!(f32, n_services, &groups, rows, y, params, scale, from)
+            }
+            Precision::Double => {
+                fit_attempt!(f64, n_services, &groups, rows, y, params, scale, from)
+            }
+        }?;
         let objective = fitted.objective(rows, y, params.alpha);
         let converged = objective.gradient_norm <= STALLED_GRADIENT * at_zero;
+        // keeps a converged fit, or else the lowest loss so far
         if converged || best.as_ref().is_none_or(|(_, loss)| objective.loss < *loss) {
-            *best = Some((fitted, objective.loss));
+            best = Some((fitted, objective.loss));
         }
-        converged
-    };
-    let mut best: Option<(Linear, f64)> = None;
-    // one dense matrix, rescaled in place from one attempt to the next
-    let mut dataset = Dataset::new(groups.dense::<Float>(rows), Array1::from(y.to_vec()));
-    let mut current_scale: Float = 1.0;
-    for (attempt, &scale) in FIT_SCALES.iter().enumerate() {
-        dataset.records *= scale / current_scale;
-        current_scale = scale;
-        let mut regression = MultiLogisticRegression::default()
-            .alpha(params.alpha as Float * scale * scale)
-            .max_iterations(params.max_iterations)
-            .gradient_tolerance(params.gradient_tolerance as Float);
-        // A new attempt goes on from where the stalled one got to, with a fresh solver.
-        if let Some(from) = best.as_ref().map(|(linear, _)| linear).or(init) {
-            regression = regression.initial_params(groups.linfa_params(from, scale));
-        }
-        let merged = Linear::from_linfa(&regression.fit(&dataset)?, n_services)?;
-        if judge(groups.unmerge(merged, scale), &mut best)
-            && let Some((linear, _)) = best
-        {
+        if converged && let Some((linear, _)) = best {
             let outcome = FitOutcome {
                 refits: attempt,
                 stalled: false,
@@ -219,33 +252,12 @@ fn fit_linear(
             return Ok((linear, outcome));
         }
     }
-    // Stalled at every scale: once more in f64, where the solver's sums are exact enough for
-    // its line search (at twice the memory and time, so only here; the f32 matrix is freed
-    // first and the f64 one filled directly, so the two never coexist).
-    drop(dataset);
-    let Some((from, _)) = &best else {
-        return Err(Error::InvalidParam("no fit to keep".into()));
-    };
-    let start = groups.linfa_params(from, 1.0).mapv(f64::from);
-    let dataset = Dataset::new(groups.dense::<f64>(rows), Array1::from(y.to_vec()));
-    let fit = MultiLogisticRegression::<f64>::default()
-        .alpha(params.alpha)
-        .max_iterations(params.max_iterations)
-        .gradient_tolerance(params.gradient_tolerance)
-        .initial_params(start)
-        .fit(&dataset)?;
-    let merged = Linear::from_coefficients(
-        fit.classes(),
-        fit.params().mapv(|v| v as Float),
-        fit.intercept().mapv(|v| v as Float),
-        n_services,
-    )?;
+    let (linear, _) = best.ok_or_else(|| Error::InvalidParam("no fit to keep".into()))?;
     let outcome = FitOutcome {
-        refits: FIT_SCALES.len(),
-        stalled: !judge(groups.unmerge(merged, 1.0), &mut best),
+        refits: ATTEMPTS.len() - 1,
+        stalled: true,
     };
-    best.map(|(linear, _)| (linear, outcome))
-        .ok_or_else(|| Error::InvalidParam("no fit to keep".into()))
+    Ok((linear, outcome))
 }
 
 /// Features of a set of analyses under a fitted space.
@@ -683,7 +695,7 @@ mod tests {
         let alpha = 1e-4;
         let loss = |linear: &Linear| linear.objective(&rows, &y, alpha).loss;
         // Two iterations per attempt leave the solver short of the optimum, which the stall
-        // check cannot tell from a stall, so every f32 scale is tried.
+        // check cannot tell from a stall, so further attempts are made.
         let params = ClassifierParams {
             max_iterations: 2,
             ..ClassifierParams::default().alpha(alpha)
@@ -697,18 +709,12 @@ mod tests {
         };
         let (optimum, outcome) = fit_linear(3, 40, &rows, &y, &converging, None).unwrap();
         assert_eq!(outcome.refits, 0);
-        // one attempt of two iterations, as the first scale runs it
+        // one attempt of two iterations, as the first one runs it
         let groups = ColumnGroups::find(&rows, 40);
-        let dataset = Dataset::new(
-            groups.dense::<Float>(&rows) * FIT_SCALES[0],
-            Array1::from(y.clone()),
-        );
-        let single = MultiLogisticRegression::default()
-            .alpha(alpha as Float * FIT_SCALES[0] * FIT_SCALES[0])
-            .max_iterations(params.max_iterations)
-            .fit(&dataset)
-            .unwrap();
-        let single = groups.unmerge(Linear::from_linfa(&single, 3).unwrap(), FIT_SCALES[0]);
+        let no_start: Option<&Linear> = None;
+        let single: Result<Linear> =
+            fit_attempt!(f32, 3, &groups, &rows, &y, &params, ATTEMPTS[0].1, no_start);
+        let single = single.unwrap();
         // Attempts that each go on from where the last stopped end much nearer the optimum
         // than one attempt; starting again from zero would keep one attempt's excess.
         let (chained_excess, single_excess) = (
