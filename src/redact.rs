@@ -977,7 +977,8 @@ const LOWER_PARTICLES: &[&str] = &["de", "van", "von", "der", "den", "du", "dos"
 /// Words that end a name: keywords that follow names in requests, function words and frequent
 /// verbs, greetings and closings, institutions, roles, titles, months, English function words,
 /// words of mail-client footers and forwarded headers ("Inviato dal mio smartphone", "Messaggio
-/// originale"), which follow the text on the same line once newlines are spaces (lowercase,
+/// originale"), which follow the text on the same line when a form or app has flattened its
+/// lines (lowercase,
 /// apostrophes as ').
 static NAME_STOP: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
     word_set(
@@ -1321,11 +1322,10 @@ fn find_persons_gated(text: &str, gated: bool) -> Vec<Span> {
 
 /// Whether `text` begins with a mail client's footer or a forwarded message's header, which
 /// ends a signature's line as a line break would ("Cordiali saluti Mario Rossi Inviato da
-/// iPhone", once newlines are spaces).
+/// iPhone", from a form or app that flattened the message's lines).
 fn starts_with_footer(text: &str) -> bool {
     const FOOTERS: &[&str] = &[
         "inviato da",
-        "inviato dal",
         "inviata da",
         "sent from",
         "inoltrato da",
@@ -2774,7 +2774,7 @@ mod tests {
                 "Ci sono Novità sulla mia domanda?",
                 "Grazie Tante",
                 "Grazie Di Cuore",
-                // a mail client's footer after a relative, once newlines are spaces
+                // a mail client's footer after a relative, in a message whose lines were flattened
                 "una badante per mio padre Inviato dal mio smartphone Samsung",
                 "e mia madre  Inoltrato da: [mittente]",
                 "per mio marito Messaggio originale Da: [mittente]",
@@ -2783,7 +2783,7 @@ mod tests {
         // a footer word ends the name before it
         let r = redact("per mio padre Mario Rossi Inviato dal mio smartphone");
         assert_eq!(r.text, "per mio padre [PERSONA] Inviato dal mio smartphone");
-        // and a signature before a footer, on one line once newlines are spaces
+        // and a signature before a footer, on one flattened line
         for text in [
             "Cordiali saluti Mario Rossi Inviato da iPhone",
             "Grazie, Anna Bianchi -----Messaggio originale----- Da: [mittente]",

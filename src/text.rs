@@ -41,14 +41,16 @@ pub struct Cleaned {
     pub truncated: bool,
 }
 
-/// Removes control characters (they carry no meaning and upset terminals and JSON consumers)
-/// and caps the length at [`MAX_TEXT_BYTES`].
+/// Replaces control characters with spaces (they carry no meaning and upset terminals and JSON
+/// consumers), except line breaks, which the redactor reads (a signature ends its line), and
+/// caps the length at [`MAX_TEXT_BYTES`].
 pub fn clean(text: &str) -> Cleaned {
     let text_part = head(text);
     let end = text_part.len();
     let cleaned = text_part
         .chars()
         .map(|c| match c {
+            '\n' => '\n',
             c if c.is_control() => ' ',
             // typographic apostrophes, and accents typed as apostrophes ("perche´")
             '’' | '‘' | '`' | '´' | 'ʼ' => '\'',
@@ -585,6 +587,13 @@ mod tests {
     #[test]
     fn clean_removes_controls_and_caps_length() {
         assert_eq!(clean("a\u{0}b\tc").text, "a b c");
+        // line breaks stay for the redactor (a carriage return is a control like any other)
+        assert_eq!(clean("Saluti\r\nMario").text, "Saluti \nMario");
+        // so a signature on its own line is redacted where classification and training read it
+        let letter =
+            "Vorrei sapere della NASpI.\r\nCordiali saluti\r\nLucia Ferrari\r\nallego la lettera";
+        let redacted = crate::redact::redact(&clean(letter).text);
+        assert!(!redacted.text.contains("Ferrari"), "{}", redacted.text);
         assert_eq!(clean("dell’INPS perche´").text, "dell'INPS perche'");
         let long = "è".repeat(MAX_TEXT_BYTES);
         let cleaned = clean(&long);
