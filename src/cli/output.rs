@@ -183,8 +183,8 @@ pub fn print_train_summary(
     } else if s.solver_refits > 0 {
         writeln!(
             out,
-            "Solver: stalled {} time(s) and went on from where it stopped (at another feature scale, \
-             then in f64)",
+            "Solver: stalled {} time(s) and was tried again (at other feature scales, afresh and \
+             then from its best point)",
             s.solver_refits
         )?;
     }

@@ -143,20 +143,33 @@ thread_local! {
     static ENTRY_OF_COLUMN: std::cell::RefCell<Vec<u32>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
-/// How a fit is attempted, in turn: linfa's solver in f32 at three scales of the features (alpha
+/// How a fit is attempted, in turn: linfa's solver in f32 at four scales of the features (alpha
 /// and the weights are rescaled so that the objective and its optimum stay the same), then once
 /// in f64, where its sums are exact enough for its line search (at twice the memory and time,
 /// so only last). Its L-BFGS can stall: after a few iterations it proposes a direction that goes
-/// uphill, its line search gives up, and linfa returns the best point so far without an error.
-/// On the three calibration folds of 12,157 shipped requests scale 1 stalled on one fold
-/// (training accuracy 0.785, cross-validated macro-F1 0.887 instead of 0.947) and scale 3 on
-/// two; 1.5, 2, 2.5, 4 and 8 converged on all.
-const ATTEMPTS: [(Precision, Float); 4] = [
-    (Precision::Single, 2.0),
-    (Precision::Single, 1.5),
-    (Precision::Single, 4.0),
-    (Precision::Double, 1.0),
+/// uphill, or its line search cannot shorten the step enough (argmin's smallest step is √ε,
+/// 3.5e-4 in f32), and linfa returns the best point so far without an error. Which scale
+/// stalls depends on the data: on the 21,924 shipped requests scale 1 stalled on one fold and 2
+/// converged on all; on 10,000 synthetic requests (halves of two requests of a service, the
+/// benchmark's) 2 stalled on every fold and 1 converged on all. A stalled point can trap the
+/// next attempts too (there, 1, 0.5, 4 and f64 all stalled again from it, and training took
+/// 276 s instead of 25 s), so the second scale starts afresh; later ones go on from the best
+/// point, which rescued fits that had stalled at every scale from zero (on 14,615 requests, with
+/// all terms normalised together).
+const ATTEMPTS: [(Precision, Float, Start); 5] = [
+    (Precision::Single, 2.0, Start::Given),
+    (Precision::Single, 1.0, Start::Given),
+    (Precision::Single, 1.5, Start::Best),
+    (Precision::Single, 4.0, Start::Best),
+    (Precision::Double, 1.0, Start::Best),
 ];
+
+/// Where an attempt starts: from the caller's start (or zero), or from the best point so far.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Start {
+    Given,
+    Best,
+}
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Precision {
@@ -208,8 +221,8 @@ macro_rules! fit_attempt {
 }
 
 /// Fits linfa's multinomial logistic regression on sparse rows of `width` columns, identical
-/// columns merged (see [`columns`]); `init`, other weights of the same columns, starts the first
-/// attempt. A stalled solver goes on with the next of [`ATTEMPTS`], each time from the best
+/// columns merged (see [`columns`]); `init`, other weights of the same columns, is where the
+/// attempts that start afresh start (zero without it). A stalled solver goes on with the next of [`ATTEMPTS`], afresh or from the best
 /// point so far with a fresh L-BFGS history. Stalls come early (on 16,254 requests two folds
 /// stopped at a loss of 12,000, against 1,950 when converged), so going on from there costs
 /// little: on 14,615 requests, starting again from zero left two fits stalled at every f32
@@ -228,8 +241,11 @@ fn fit_linear(
         .objective(rows, y, params.alpha)
         .gradient_norm;
     let mut best: Option<(Linear, f64)> = None;
-    for (attempt, &(precision, scale)) in ATTEMPTS.iter().enumerate() {
-        let from = best.as_ref().map(|(linear, _)| linear).or(init);
+    for (attempt, &(precision, scale, start)) in ATTEMPTS.iter().enumerate() {
+        let from = match start {
+            Start::Given => init,
+            Start::Best => best.as_ref().map(|(linear, _)| linear).or(init),
+        };
         let fitted = match precision {
             Precision::Single => {
                 fit_attempt!(f32, n_services, &groups, rows, y, params, scale, from)
