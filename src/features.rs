@@ -623,14 +623,19 @@ mod tests {
         }
     }
 
-    #[test]
-    fn fit_keeps_discriminative_terms_and_normalises() {
-        let docs = [
+    /// Two requests about pensions (label 0), two about lost jobs (label 1).
+    fn pensions_and_lost_jobs() -> [Analysis; 4] {
+        [
             analysis(&["pensione", "vecchiaia"]),
             analysis(&["pensione", "reversibilita"]),
             analysis(&["lavoro", "perso"]),
             analysis(&["lavoro", "licenziato"]),
-        ];
+        ]
+    }
+
+    #[test]
+    fn fit_keeps_discriminative_terms_and_normalises() {
+        let docs = pensions_and_lost_jobs();
         let labels = [0, 0, 1, 1];
         let params = FeatureParams {
             max_features: 2,
@@ -651,12 +656,7 @@ mod tests {
 
     #[test]
     fn word_and_character_blocks_are_normalised_apart() {
-        let docs = [
-            analysis(&["pensione", "vecchiaia"]),
-            analysis(&["pensione", "reversibilita"]),
-            analysis(&["lavoro", "perso"]),
-            analysis(&["lavoro", "licenziato"]),
-        ];
+        let docs = pensions_and_lost_jobs();
         let params = FeatureParams {
             max_features: 10_000,
             min_df: 1,
