@@ -296,7 +296,18 @@ pub struct FeatureSpace {
     index: TermIndex,
     /// The normalisation block of each column (see [`Block`]), derived from its term.
     #[serde(skip)]
-    blocks: Vec<Block>,
+    blocks: Blocks,
+}
+
+/// The block of each column. Like [`TermIndex`], derived from the terms, which `FeatureSpace`
+/// compares.
+#[derive(Debug, Clone, Default)]
+struct Blocks(Vec<Block>);
+
+impl PartialEq for Blocks {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
 }
 
 /// Which block of a vector a column belongs to: each block is normalised on its own.
@@ -379,7 +390,7 @@ impl FeatureSpace {
 
     fn new(params: FeatureParams, terms: Vec<String>, idf: Vec<Float>) -> Self {
         let index = TermIndex::new(&terms);
-        let blocks = terms.iter().map(|t| Block::of(t)).collect();
+        let blocks = Blocks(terms.iter().map(|t| Block::of(t)).collect());
         FeatureSpace {
             params,
             terms,
@@ -398,9 +409,11 @@ impl FeatureSpace {
                 self.idf.len()
             )));
         }
-        if self.idf.iter().any(|v| !v.is_finite()) {
+        // fitting gives every term an IDF of at least 1; a smaller one (edited by hand) could
+        // make a block's norm zero or tiny and its values NaN or infinite
+        if self.idf.iter().any(|v| !(v.is_finite() && *v >= 1.0)) {
             return Err(Error::InvalidInput(
-                "feature space has non-finite IDF values".into(),
+                "feature space has IDF values that are not finite numbers of at least 1".into(),
             ));
         }
         self.params.validate()?;
@@ -496,12 +509,12 @@ impl FeatureSpace {
         }
         let mut squares = [0.0 as Float; 2];
         for &(col, v) in &row {
-            squares[self.blocks[col as usize] as usize] += v * v;
+            squares[self.blocks.0[col as usize] as usize] += v * v;
         }
         let norms = squares.map(Float::sqrt);
         for (col, v) in &mut row {
             // a block with a value has a positive norm
-            *v /= norms[self.blocks[*col as usize] as usize];
+            *v /= norms[self.blocks.0[*col as usize] as usize];
         }
         row
     }
@@ -679,6 +692,29 @@ mod tests {
         assert!(chars.count() > 3 * 4);
         assert!((squares(false) - 1.0).abs() < 1e-5, "{}", squares(false));
         assert!((squares(true) - 1.0).abs() < 1e-5, "{}", squares(true));
+        // a word never seen, whose n-grams were: its character block alone, of unit length
+        let unseen = space.transform(&analysis(&["pensionato"]));
+        assert!(!unseen.is_empty());
+        assert!(
+            unseen
+                .iter()
+                .all(|&(c, _)| space.terms[c as usize].starts_with("c:"))
+        );
+        let length: f32 = unseen.iter().map(|&(_, v)| v * v).sum();
+        assert!((length - 1.0).abs() < 1e-5, "{length}");
+    }
+
+    #[test]
+    fn a_loaded_space_with_an_idf_below_one_is_refused() {
+        let docs = pensions_and_lost_jobs();
+        let refs: Vec<&Analysis> = docs.iter().collect();
+        let space = FeatureSpace::fit(&refs, &[0, 0, 1, 1], 2, FeatureParams::default()).unwrap();
+        assert!(space.clone().rebuild().is_ok());
+        for bad in [0.0, 1e-30, -1.0, f32::NAN] {
+            let mut edited = space.clone();
+            edited.idf[0] = bad;
+            assert!(edited.rebuild().is_err(), "IDF {bad} was accepted");
+        }
     }
 
     #[test]

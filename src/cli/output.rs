@@ -183,8 +183,7 @@ pub fn print_train_summary(
     } else if s.solver_refits > 0 {
         writeln!(
             out,
-            "Solver: stalled {} time(s) and was tried again (at other feature scales, afresh and \
-             then from its best point)",
+            "Solver: stalled {} time(s) and was tried again at another feature scale (or in f64)",
             s.solver_refits
         )?;
     }

@@ -16,7 +16,7 @@ pub struct ClassifierParams {
     /// alpha regularises less as the data grows; defaults to `0.1`.
     pub alpha: f64,
     /// L-BFGS iterations at most of one attempt; defaults to `40` (more changes little: see the
-    /// README). A fit that stalls goes on in up to three more attempts of as many iterations.
+    /// README). A fit that stalls is tried again in up to four more attempts of as many iterations.
     pub max_iterations: u64,
     /// L-BFGS iterations at most of the final fit, which starts from the cross-validation
     /// models (never more than `max_iterations`); defaults to `25`.

@@ -55,8 +55,8 @@ pub struct TrainingSummary {
     pub cv_ece_after: f64,
     /// What the chosen threshold gives on the out-of-fold predictions.
     pub threshold_choice: ThresholdChoice,
-    /// Times a regression fit (calibration folds and final) stalled and its solver went on from
-    /// the best point so far, at another feature scale or in f64, counted once per restart.
+    /// Times a regression fit (calibration folds and final) stalled and its solver was tried
+    /// again, at another feature scale or in f64 (see `ATTEMPTS`), counted once per restart.
     #[serde(default)]
     pub solver_refits: usize,
     /// Fits whose solver stalled at every scale and in f64 (the attempt with the lowest loss
@@ -152,10 +152,12 @@ thread_local! {
 /// stalls depends on the data: on the 21,924 shipped requests scale 1 stalled on one fold and 2
 /// converged on all; on 10,000 synthetic requests (halves of two requests of a service, the
 /// benchmark's) 2 stalled on every fold and 1 converged on all. A stalled point can trap the
-/// next attempts too (there, 1, 0.5, 4 and f64 all stalled again from it, and training took
-/// 276 s instead of 25 s), so the second scale starts afresh; later ones go on from the best
-/// point, which rescued fits that had stalled at every scale from zero (on 14,615 requests, with
-/// all terms normalised together).
+/// next attempts too: there, going on from it at 1.5, 4 and f64 took 276 s and left two fits
+/// stalled (at 1, 0.5, 4 and f64, 82 s and one), where starting the second attempt afresh takes
+/// 24 s with none. So the second attempt starts afresh (from zero, or for the final fit from
+/// the folds' averaged weights); later ones go on from the best point (the lowest loss so far),
+/// which rescued fits that had stalled at every scale from zero (on 14,615 requests, with all
+/// terms normalised together).
 const ATTEMPTS: [(Precision, Float, Start); 5] = [
     (Precision::Single, 2.0, Start::Given),
     (Precision::Single, 1.0, Start::Given),
@@ -182,8 +184,8 @@ enum Precision {
 /// at 0.3–2.7 (measured with [`Linear::objective`]).
 const STALLED_GRADIENT: f64 = 0.1;
 
-/// How a fit went: how many times the solver stalled and went on from its best point at another
-/// scale, and whether even the last attempt stalled (the attempt with the lowest loss is kept).
+/// How a fit went: how many times the solver stalled and was tried again at another scale, and
+/// whether even the last attempt stalled (the attempt with the lowest loss is kept).
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 struct FitOutcome {
     refits: usize,
@@ -222,12 +224,10 @@ macro_rules! fit_attempt {
 
 /// Fits linfa's multinomial logistic regression on sparse rows of `width` columns, identical
 /// columns merged (see [`columns`]); `init`, other weights of the same columns, is where the
-/// attempts that start afresh start (zero without it). A stalled solver goes on with the next of [`ATTEMPTS`], afresh or from the best
-/// point so far with a fresh L-BFGS history. Stalls come early (on 16,254 requests two folds
-/// stopped at a loss of 12,000, against 1,950 when converged), so going on from there costs
-/// little: on 14,615 requests, starting again from zero left two fits stalled at every f32
-/// scale, so that they converged only in f64 (77 s of training); going on from the stall
-/// converged at the second scale (46 s, the same cross-validated macro-F1 0.951).
+/// attempts that start afresh start (zero without it). A stalled solver goes on with the next
+/// of [`ATTEMPTS`], afresh or from the best point so far, always with a fresh L-BFGS history.
+/// Stalls come early (on 16,254 requests two folds stopped at a loss of 12,000, against 1,950
+/// when converged), so an attempt that stalls costs little.
 fn fit_linear(
     n_services: usize,
     width: usize,
@@ -702,7 +702,7 @@ mod tests {
     }
 
     #[test]
-    fn an_unfinished_fit_goes_on_from_where_it_stopped() {
+    fn an_unfinished_fit_is_carried_on_by_the_later_attempts() {
         let (rows, y) = separable_rows();
         let alpha = 1e-4;
         let loss = |linear: &Linear| linear.objective(&rows, &y, alpha).loss;
@@ -727,8 +727,8 @@ mod tests {
         let single: Result<Linear> =
             fit_attempt!(f32, 3, &groups, &rows, &y, &params, ATTEMPTS[0].1, no_start);
         let single = single.unwrap();
-        // Attempts that each go on from where the last stopped end much nearer the optimum
-        // than one attempt; starting again from zero would keep one attempt's excess.
+        // The attempts that go on from the best point so far end much nearer the optimum than
+        // one attempt; if every attempt started again from zero, one attempt's excess would stay.
         let (chained_excess, single_excess) = (
             loss(&chained) - loss(&optimum),
             loss(&single) - loss(&optimum),
