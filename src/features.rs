@@ -209,10 +209,12 @@ pub fn terms(analysis: &Analysis, params: &FeatureParams) -> Vec<Term> {
 pub type SparseRow = Vec<(u32, Float)>;
 
 /// Column of each term, found by hashing the term: the table holds only column numbers, so
-/// building it (at every model load) copies no strings.
+/// building it (at every model load) copies no strings. Also the normalisation block of each
+/// column, derived from its term.
 #[derive(Clone, Default)]
 struct TermIndex {
     table: hashbrown::HashTable<u32>,
+    blocks: Vec<Block>,
     /// Tells feature spaces apart in the per-thread word cache (0: none yet).
     id: u64,
 }
@@ -258,6 +260,7 @@ impl TermIndex {
         }
         TermIndex {
             table,
+            blocks: terms.iter().map(|t| Block::of(t)).collect(),
             id: NEXT_SPACE_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
         }
     }
@@ -294,20 +297,6 @@ pub struct FeatureSpace {
     pub idf: Vec<Float>,
     #[serde(skip)]
     index: TermIndex,
-    /// The normalisation block of each column (see [`Block`]), derived from its term.
-    #[serde(skip)]
-    blocks: Blocks,
-}
-
-/// The block of each column. Like [`TermIndex`], derived from the terms, which `FeatureSpace`
-/// compares.
-#[derive(Debug, Clone, Default)]
-struct Blocks(Vec<Block>);
-
-impl PartialEq for Blocks {
-    fn eq(&self, _: &Self) -> bool {
-        true
-    }
 }
 
 /// Which block of a vector a column belongs to: each block is normalised on its own.
@@ -390,13 +379,11 @@ impl FeatureSpace {
 
     fn new(params: FeatureParams, terms: Vec<String>, idf: Vec<Float>) -> Self {
         let index = TermIndex::new(&terms);
-        let blocks = Blocks(terms.iter().map(|t| Block::of(t)).collect());
         FeatureSpace {
             params,
             terms,
             idf,
             index,
-            blocks,
         }
     }
 
@@ -509,12 +496,12 @@ impl FeatureSpace {
         }
         let mut squares = [0.0 as Float; 2];
         for &(col, v) in &row {
-            squares[self.blocks.0[col as usize] as usize] += v * v;
+            squares[self.index.blocks[col as usize] as usize] += v * v;
         }
         let norms = squares.map(Float::sqrt);
         for (col, v) in &mut row {
             // a block with a value has a positive norm
-            *v /= norms[self.blocks.0[*col as usize] as usize];
+            *v /= norms[self.index.blocks[*col as usize] as usize];
         }
         row
     }
@@ -679,27 +666,22 @@ mod tests {
         let refs: Vec<&Analysis> = docs.iter().collect();
         let space = FeatureSpace::fit(&refs, &[0, 0, 1, 1], 2, params).unwrap();
         let row = space.transform(&analysis(&["pensione", "di", "vecchiaia", "vecchiaia"]));
+        let is_chars = |col: u32| Block::of(&space.terms[col as usize]) == Block::Characters;
         let squares = |chars: bool| -> f32 {
             row.iter()
-                .filter(|&&(col, _)| space.terms[col as usize].starts_with("c:") == chars)
+                .filter(|&&(col, _)| is_chars(col) == chars)
                 .map(|&(_, v)| v * v)
                 .sum()
         };
         // many more character n-grams than word terms, yet each block has the same weight
-        let chars = row
-            .iter()
-            .filter(|&&(c, _)| space.terms[c as usize].starts_with("c:"));
+        let chars = row.iter().filter(|&&(c, _)| is_chars(c));
         assert!(chars.count() > 3 * 4);
         assert!((squares(false) - 1.0).abs() < 1e-5, "{}", squares(false));
         assert!((squares(true) - 1.0).abs() < 1e-5, "{}", squares(true));
         // a word never seen, whose n-grams were: its character block alone, of unit length
         let unseen = space.transform(&analysis(&["pensionato"]));
         assert!(!unseen.is_empty());
-        assert!(
-            unseen
-                .iter()
-                .all(|&(c, _)| space.terms[c as usize].starts_with("c:"))
-        );
+        assert!(unseen.iter().all(|&(c, _)| is_chars(c)));
         let length: f32 = unseen.iter().map(|&(_, v)| v * v).sum();
         assert!((length - 1.0).abs() < 1e-5, "{length}");
     }

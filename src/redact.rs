@@ -978,8 +978,7 @@ const LOWER_PARTICLES: &[&str] = &["de", "van", "von", "der", "den", "du", "dos"
 /// verbs, greetings and closings, institutions, roles, titles, months, English function words,
 /// words of mail-client footers and forwarded headers ("Inviato dal mio smartphone", "Messaggio
 /// originale"), which follow the text on the same line when a form or app has flattened its
-/// lines (lowercase,
-/// apostrophes as ').
+/// lines (lowercase, apostrophes as ').
 static NAME_STOP: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
     word_set(
         "\
