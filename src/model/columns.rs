@@ -8,7 +8,7 @@
 //! the `m` (`m · (w'/√m) · x = w' · √m·x` and `m · (w'/√m)² = w'²`). The fit runs on the
 //! narrower matrix and its weights are spread back.
 
-use ndarray::{Array2, s};
+use ndarray::{Array2, ShapeBuilder, s};
 use rustc_hash::FxHashMap;
 
 use crate::features::{Float, SparseRow};
@@ -58,9 +58,12 @@ impl ColumnGroups {
         self.scale.len()
     }
 
-    /// The merged dense matrix, one row per sparse row.
+    /// The merged dense matrix, one row per sparse row, stored column by column: matrixmultiply
+    /// packs the matrix into panels of a few rows each, which it reads faster from a
+    /// column-major matrix. The same panels, so the same sums and a byte-identical model; the
+    /// four fits of training on 23,023 requests took 36.8 s instead of 39.9 s.
     pub fn dense<F: linfa::Float>(&self, rows: &[SparseRow]) -> Array2<F> {
-        let mut x = Array2::zeros((rows.len(), self.width()));
+        let mut x = Array2::zeros((rows.len(), self.width()).f());
         for (i, row) in rows.iter().enumerate() {
             for &(col, v) in row {
                 let g = self.group_of[col as usize] as usize;
@@ -141,6 +144,8 @@ mod tests {
         assert_eq!(x64, x.mapv(f64::from));
         assert_eq!(x[[1, 2]], 0.2);
         assert_eq!(x[[2, 3]], 0.0);
+        // column-major, the layout matrixmultiply packs fastest
+        assert!(x.t().is_standard_layout());
     }
 
     #[test]
