@@ -183,8 +183,10 @@ pub fn segments(text: &str) -> Vec<Segment> {
         let mut current: Vec<(&str, String)> = Vec::new();
         for word in sentence.split_whitespace() {
             let bare = normalise_word(word);
+            // the question mark belongs to the clause it ends: in "I am on X but that is not
+            // why I write: how do I get Y?" only the last clause asks
             if JOINERS.contains(&bare.as_str()) && current.len() >= 3 {
-                parts.push((std::mem::take(&mut current), question));
+                parts.push((std::mem::take(&mut current), false));
             }
             current.push((word, bare));
         }
@@ -395,6 +397,12 @@ mod tests {
             [false, false, true]
         );
         // a joiner right at the start does not make an empty part; short parts are glued
+        // a question mark marks only the clause it ends
+        let parts = segments("Lavoro in cassa integrazione ma non scrivo per quello: il bonus?");
+        assert_eq!(
+            parts.iter().map(|p| p.asks).collect::<Vec<_>>(),
+            [false, true]
+        );
         assert_eq!(segments("e poi basta").len(), 1);
         assert_eq!(segments("cassa integrazione e naspi").len(), 1);
         assert!(segments("quando arriva la pensione").iter().all(|p| p.asks));
