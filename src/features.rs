@@ -24,11 +24,11 @@ use crate::text::Analysis;
 pub type Float = f32;
 
 /// linfa's regression needs the whole training matrix dense in memory: the vocabulary is
-/// narrowed so that rows × width stays within this many values (640 MiB of f32), which keeps
-/// training on 100k requests under 2 GB, even when the solver falls back to f64 (twice the
-/// bytes). It binds above 20,480 requests at the default width of 8192: the folds of the 21,924
-/// shipped requests keep 8192 columns, their final fit has 7652.
-pub const MAX_DENSE_VALUES: usize = 160 * 1024 * 1024;
+/// narrowed so that rows × width stays within this many values (1 GiB of f32), which keeps
+/// training on 100k requests under 2 GB. It binds above 21,845 requests at the default width of
+/// 12288: the 23,023 shipped requests get 11,659 columns (see [`FeatureParams::dense_width`]).
+/// The solver's f64 attempt, at twice the bytes, runs only when its matrix fits in the same bytes.
+pub const MAX_DENSE_VALUES: usize = 256 * 1024 * 1024;
 
 /// How terms are extracted and selected.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -49,7 +49,7 @@ pub struct FeatureParams {
 impl Default for FeatureParams {
     fn default() -> Self {
         FeatureParams {
-            max_features: 8192,
+            max_features: 12288,
             min_df: 2,
             word_bigrams: true,
             subwords: true,
@@ -60,6 +60,13 @@ impl Default for FeatureParams {
 }
 
 impl FeatureParams {
+    /// The width of a training matrix of `rows` requests: `max_features`, narrowed to keep
+    /// rows × width within [`MAX_DENSE_VALUES`].
+    pub fn dense_width(&self, rows: usize) -> usize {
+        self.max_features
+            .min((MAX_DENSE_VALUES / rows.max(1)).max(1))
+    }
+
     pub fn validate(&self) -> Result<()> {
         if self.max_features == 0 || self.max_features > 1 << 20 {
             return Err(Error::InvalidParam(format!(
@@ -364,10 +371,7 @@ impl FeatureSpace {
             .collect();
         // best score first; ties broken by the term itself so the choice is deterministic
         scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
-        let width = params
-            .max_features
-            .min((MAX_DENSE_VALUES / docs.len()).max(1));
-        scored.truncate(width);
+        scored.truncate(params.dense_width(docs.len()));
         scored.sort_by(|a, b| a.1.cmp(&b.1));
         let terms: Vec<String> = scored.iter().map(|(_, t, _)| t.clone()).collect();
         let idf = scored
@@ -632,6 +636,15 @@ mod tests {
             analysis(&["lavoro", "perso"]),
             analysis(&["lavoro", "licenziato"]),
         ]
+    }
+
+    #[test]
+    fn the_width_is_narrowed_to_the_memory_budget() {
+        let params = FeatureParams::default();
+        assert_eq!(params.dense_width(10_000), 12288);
+        assert_eq!(params.dense_width(23_023), 11_659);
+        assert_eq!(params.dense_width(100_000), 2684);
+        assert!(params.dense_width(100_000) * 100_000 <= MAX_DENSE_VALUES);
     }
 
     #[test]

@@ -65,7 +65,8 @@ impl ClassifierParams {
         self
     }
 
-    /// Sets the width of the feature vectors; defaults to `8192`.
+    /// Sets the width of the feature vectors; defaults to `12288` (narrowed on large data, see
+    /// [`crate::features::MAX_DENSE_VALUES`]).
     pub fn max_features(mut self, width: usize) -> Self {
         self.features.max_features = width;
         self

@@ -25,7 +25,9 @@ use crate::catalog::Catalog;
 use crate::data::Example;
 use crate::error::{Error, Result};
 use crate::eval::{self, Metrics};
-use crate::features::{FeatureSpace, Float, Occurrence, SparseRow};
+use crate::features::{
+    FeatureParams, FeatureSpace, Float, MAX_DENSE_VALUES, Occurrence, SparseRow,
+};
 use crate::redact::{Kind, redact};
 use crate::text::{Analysis, TextAnalyzer};
 
@@ -146,9 +148,11 @@ thread_local! {
 /// How a fit is attempted, in turn: linfa's solver in f32 at four scales of the features (alpha
 /// and the weights are rescaled so that the objective and its optimum stay the same), then once
 /// in f64, where its sums are exact enough for its line search (at twice the memory and time,
-/// so only last). Its L-BFGS can stall: after a few iterations it proposes a direction that goes
-/// uphill, or its line search cannot shorten the step enough (argmin's smallest step is √ε,
-/// 3.5e-4 in f32), and linfa returns the best point so far without an error. Which scale
+/// so only last, and only when its matrix fits in the bytes of [`MAX_DENSE_VALUES`] f32 values:
+/// up to about 10,900 requests at the default width). Its L-BFGS can stall: after a few
+/// iterations it proposes a direction that goes uphill, or its line search cannot shorten the
+/// step enough (argmin's smallest step is √ε, 3.5e-4 in f32), and linfa returns the best point
+/// so far without an error. Which scale
 /// stalls depends on the data: on the 21,924 shipped requests scale 1 stalled on one fold and 2
 /// converged on all; on 10,000 synthetic requests (halves of two requests of a service, the
 /// benchmark's) 2 stalled on every fold and 1 converged on all. A stalled point can trap the
@@ -241,7 +245,13 @@ fn fit_linear(
         .objective(rows, y, params.alpha)
         .gradient_norm;
     let mut best: Option<(Linear, f64)> = None;
-    for (attempt, &(precision, scale, start)) in ATTEMPTS.iter().enumerate() {
+    let mut attempts = 0;
+    for &(precision, scale, start) in &ATTEMPTS {
+        // f64 holds the matrix at twice the bytes: only within the f32 budget's bytes
+        if precision == Precision::Double && 2 * rows.len() * groups.width() > MAX_DENSE_VALUES {
+            continue;
+        }
+        attempts += 1;
         let from = match start {
             Start::Given => init,
             Start::Best => best.as_ref().map(|(linear, _)| linear).or(init),
@@ -262,7 +272,7 @@ fn fit_linear(
         }
         if converged && let Some((linear, _)) = best {
             let outcome = FitOutcome {
-                refits: attempt,
+                refits: attempts - 1,
                 stalled: false,
             };
             return Ok((linear, outcome));
@@ -270,7 +280,7 @@ fn fit_linear(
     }
     let (linear, _) = best.ok_or_else(|| Error::InvalidParam("no fit to keep".into()))?;
     let outcome = FitOutcome {
-        refits: ATTEMPTS.len() - 1,
+        refits: attempts - 1,
         stalled: true,
     };
     Ok((linear, outcome))
@@ -346,7 +356,13 @@ impl Classifier {
             .collect::<Result<_>>()?;
         check_cancel(observer)?;
 
-        // Out-of-fold logits from cross-validation.
+        // Out-of-fold logits from cross-validation. The folds keep the final fit's width, which
+        // the memory budget may narrow, so that the cross-validation figures and the calibration
+        // describe the model that ships.
+        let fold_features = FeatureParams {
+            max_features: params.features.dense_width(examples.len()),
+            ..params.features
+        };
         let folds = eval::stratified_folds(&y, n_folds, params.seed);
         // per fold: (example index, out-of-fold logits) of its held-out examples
         struct Fold {
@@ -362,7 +378,7 @@ impl Classifier {
             let test: Vec<usize> = (0..y.len()).filter(|&i| folds[i] == fold).collect();
             let train_docs: Vec<&Analysis> = train.iter().map(|&i| &analyses[i]).collect();
             let train_y: Vec<usize> = train.iter().map(|&i| y[i]).collect();
-            let space = FeatureSpace::fit(&train_docs, &train_y, labels.len(), params.features)?;
+            let space = FeatureSpace::fit(&train_docs, &train_y, labels.len(), fold_features)?;
             let rows = transform_all(&space, &train_docs);
             let (linear, outcome) =
                 fit_linear(labels.len(), space.width(), &rows, &train_y, params, None)?;
