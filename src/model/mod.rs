@@ -145,42 +145,56 @@ thread_local! {
     static ENTRY_OF_COLUMN: std::cell::RefCell<Vec<u32>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
-/// How a fit is attempted, in turn: linfa's solver in f32 at four scales of the features (alpha
-/// and the weights are rescaled so that the objective and its optimum stay the same), then once
-/// in f64, where its sums are exact enough for its line search (at twice the memory and time,
-/// so only last, and only when its matrix fits in the bytes of [`MAX_DENSE_VALUES`] f32 values:
-/// up to about 10,900 requests at the default width). Its L-BFGS can stall: after a few
-/// iterations it proposes a direction that goes uphill, or its line search cannot shorten the
-/// step enough (argmin's smallest step is √ε, 3.5e-4 in f32), and linfa returns the best point
-/// so far without an error. Which scale
-/// stalls depends on the data: on the 21,924 shipped requests scale 1 stalled on one fold and 2
-/// converged on all; on 10,000 synthetic requests (halves of two requests of a service, the
-/// benchmark's) 2 stalled on every fold and 1 converged on all. A stalled point can trap the
-/// next attempts too: there, going on from it at 1.5, 4 and f64 took 276 s and left two fits
-/// stalled (at 1, 0.5, 4 and f64, 82 s and one), where starting the second attempt afresh takes
-/// 24 s with none. So the second attempt starts afresh (from zero, or for the final fit from
-/// the folds' averaged weights); later ones go on from the best point (the lowest loss so far),
-/// which rescued fits that had stalled at every scale from zero (on 14,615 requests, with all
-/// terms normalised together).
-const ATTEMPTS: [(Precision, Float, Start); 5] = [
-    (Precision::Single, 2.0, Start::Given),
-    (Precision::Single, 1.0, Start::Given),
-    (Precision::Single, 1.5, Start::Best),
-    (Precision::Single, 4.0, Start::Best),
-    (Precision::Double, 1.0, Start::Best),
+/// How a fit can be attempted: linfa's solver in f32 at four scales of the features (alpha and
+/// the weights are rescaled so that the objective and its optimum stay the same), then once in
+/// f64, where its sums are exact enough for its line search (at twice the memory and time, so
+/// only last, and only when its matrix fits in the bytes of [`MAX_DENSE_VALUES`] f32 values: up
+/// to about 10,900 requests at the default width). Its L-BFGS can stall: after a few iterations
+/// it proposes a direction that goes uphill, or its line search cannot shorten the step enough
+/// (argmin's smallest step is √ε, 3.5e-4 in f32), and linfa returns the best point so far
+/// without an error. Which scale stalls depends on the data and the width: on the 24,110
+/// shipped requests at 11,133 columns scale 1 stalls on two folds of three and 2 converges on
+/// all; on the benchmark's 10,000 synthetic requests (halves of two requests of a service) 2
+/// stalls on two folds and took 21 s to converge on the third, where 1 converges on all in 6 s.
+/// So the attempts of a fit follow [`attempt_order`]: the scale that converged in the previous
+/// fit of the same training first. A stalled point can trap the next attempts too: on the
+/// synthetic set at 8192 columns, going on from a stall at 1.5, 4 and f64 took 276 s and left
+/// two fits stalled, where starting the second attempt afresh took 24 s with none. So the
+/// second attempt starts afresh (from zero, or for the final fit from the folds' averaged
+/// weights); later ones go on from the best point (the lowest loss so far), which rescued fits
+/// that had stalled at every scale from zero (on 14,615 requests, with all terms normalised
+/// together).
+const ATTEMPTS: [(Precision, Float); 5] = [
+    (Precision::Single, 1.0),
+    (Precision::Single, 2.0),
+    (Precision::Single, 1.5),
+    (Precision::Single, 4.0),
+    (Precision::Double, 1.0),
 ];
 
-/// Where an attempt starts: from the caller's start (or zero), or from the best point so far.
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum Start {
-    Given,
-    Best,
+/// The attempts of one fit, as indices into [`ATTEMPTS`]: `first` (the attempt that converged
+/// in the previous fit of the same training), then the others in order.
+fn attempt_order(first: Option<usize>) -> impl Iterator<Item = usize> {
+    first
+        .into_iter()
+        .chain((0..ATTEMPTS.len()).filter(move |&i| Some(i) != first))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Precision {
     Single,
     Double,
+}
+
+impl Precision {
+    /// Whether a dense matrix of `rows` × `width` in this precision fits in the bytes of
+    /// [`MAX_DENSE_VALUES`] f32 values (f32 always does: the width was narrowed for it).
+    fn fits(self, rows: usize, width: usize) -> bool {
+        match self {
+            Precision::Single => true,
+            Precision::Double => 2 * rows * width <= MAX_DENSE_VALUES,
+        }
+    }
 }
 
 /// A fit has stalled when the norm of its objective's gradient is still more than this share of
@@ -194,6 +208,8 @@ const STALLED_GRADIENT: f64 = 0.1;
 struct FitOutcome {
     refits: usize,
     stalled: bool,
+    /// The attempt (index into [`ATTEMPTS`]) that converged.
+    converged_with: Option<usize>,
 }
 
 /// One attempt of [`fit_linear`]: linfa's solver in the float type `$float` on the merged matrix
@@ -228,8 +244,9 @@ macro_rules! fit_attempt {
 
 /// Fits linfa's multinomial logistic regression on sparse rows of `width` columns, identical
 /// columns merged (see [`columns`]); `init`, other weights of the same columns, is where the
-/// attempts that start afresh start (zero without it). A stalled solver goes on with the next
-/// of [`ATTEMPTS`], afresh or from the best point so far, always with a fresh L-BFGS history.
+/// attempts that start afresh start (zero without it); `first` is the attempt to try first (see
+/// [`attempt_order`]). A stalled solver goes on with the next attempt, afresh or from the best
+/// point so far, always with a fresh L-BFGS history.
 /// Stalls come early (on 16,254 requests two folds stopped at a loss of 12,000, against 1,950
 /// when converged), so an attempt that stalls costs little.
 fn fit_linear(
@@ -239,6 +256,7 @@ fn fit_linear(
     y: &[usize],
     params: &ClassifierParams,
     init: Option<&Linear>,
+    first: Option<usize>,
 ) -> Result<(Linear, FitOutcome)> {
     let groups = ColumnGroups::find(rows, width);
     let at_zero = Linear::zeros(width, n_services)
@@ -246,15 +264,17 @@ fn fit_linear(
         .gradient_norm;
     let mut best: Option<(Linear, f64)> = None;
     let mut attempts = 0;
-    for &(precision, scale, start) in &ATTEMPTS {
-        // f64 holds the matrix at twice the bytes: only within the f32 budget's bytes
-        if precision == Precision::Double && 2 * rows.len() * groups.width() > MAX_DENSE_VALUES {
+    for index in attempt_order(first) {
+        let (precision, scale) = ATTEMPTS[index];
+        if !precision.fits(rows.len(), groups.width()) {
             continue;
         }
         attempts += 1;
-        let from = match start {
-            Start::Given => init,
-            Start::Best => best.as_ref().map(|(linear, _)| linear).or(init),
+        // the first two attempts start from `init`, later ones from the best point so far
+        let from = if attempts <= 2 {
+            init
+        } else {
+            best.as_ref().map(|(linear, _)| linear).or(init)
         };
         let fitted = match precision {
             Precision::Single => {
@@ -274,6 +294,7 @@ fn fit_linear(
             let outcome = FitOutcome {
                 refits: attempts - 1,
                 stalled: false,
+                converged_with: Some(index),
             };
             return Ok((linear, outcome));
         }
@@ -282,6 +303,7 @@ fn fit_linear(
     let outcome = FitOutcome {
         refits: attempts - 1,
         stalled: true,
+        converged_with: None,
     };
     Ok((linear, outcome))
 }
@@ -371,7 +393,7 @@ impl Classifier {
             linear: Linear,
             outcome: FitOutcome,
         }
-        let run_fold = |fold: usize| -> Result<Fold> {
+        let run_fold = |fold: usize, first: Option<usize>| -> Result<Fold> {
             observer.stage("cross-validating", 3 + fold, steps);
             check_cancel(observer)?;
             let train: Vec<usize> = (0..y.len()).filter(|&i| folds[i] != fold).collect();
@@ -380,8 +402,15 @@ impl Classifier {
             let train_y: Vec<usize> = train.iter().map(|&i| y[i]).collect();
             let space = FeatureSpace::fit(&train_docs, &train_y, labels.len(), fold_features)?;
             let rows = transform_all(&space, &train_docs);
-            let (linear, outcome) =
-                fit_linear(labels.len(), space.width(), &rows, &train_y, params, None)?;
+            let (linear, outcome) = fit_linear(
+                labels.len(),
+                space.width(),
+                &rows,
+                &train_y,
+                params,
+                None,
+                first,
+            )?;
             let logits = test
                 .iter()
                 .map(|&i| (i, linear.logits(&space.transform(&analyses[i]))))
@@ -397,7 +426,14 @@ impl Classifier {
         // products are bound by memory bandwidth, so two folds at once took longer than one after
         // the other (42.9 s against 38.8 s of training on 19,743 requests), with a quarter more
         // peak memory, for the same model.
-        let fold_models: Vec<Fold> = (0..n_folds).map(run_fold).collect::<Result<_>>()?;
+        // Each fit tries first the attempt that converged in the fit before it.
+        let mut fold_models: Vec<Fold> = Vec::with_capacity(n_folds);
+        let mut first = None;
+        for fold in 0..n_folds {
+            let model = run_fold(fold, first)?;
+            first = model.outcome.converged_with.or(first);
+            fold_models.push(model);
+        }
         let mut oof: Vec<Vec<f64>> = vec![Vec::new(); y.len()];
         for fold in &fold_models {
             for (i, z) in &fold.logits {
@@ -447,6 +483,7 @@ impl Classifier {
             &y,
             &final_params,
             Some(&start),
+            first,
         )?;
         let outcomes: Vec<FitOutcome> = fold_models
             .iter()
@@ -718,6 +755,19 @@ mod tests {
     }
 
     #[test]
+    fn the_attempt_that_converged_last_goes_first() {
+        assert_eq!(attempt_order(None).collect::<Vec<_>>(), [0, 1, 2, 3, 4]);
+        assert_eq!(attempt_order(Some(1)).collect::<Vec<_>>(), [1, 0, 2, 3, 4]);
+        assert_eq!(attempt_order(Some(4)).collect::<Vec<_>>(), [4, 0, 1, 2, 3]);
+    }
+
+    #[test]
+    fn the_f64_attempt_runs_only_within_the_memory_budget() {
+        assert!(Precision::Double.fits(10_000, 12288));
+        assert!(!Precision::Double.fits(24_110, 11_133));
+    }
+
+    #[test]
     fn an_unfinished_fit_is_carried_on_by_the_later_attempts() {
         let (rows, y) = separable_rows();
         let alpha = 1e-4;
@@ -728,14 +778,14 @@ mod tests {
             max_iterations: 2,
             ..ClassifierParams::default().alpha(alpha)
         };
-        let (chained, outcome) = fit_linear(3, 40, &rows, &y, &params, None).unwrap();
+        let (chained, outcome) = fit_linear(3, 40, &rows, &y, &params, None, None).unwrap();
         assert!(outcome.refits >= 1);
         // the optimum, from a fit left to converge
         let converging = ClassifierParams {
             max_iterations: 100,
             ..params.clone()
         };
-        let (optimum, outcome) = fit_linear(3, 40, &rows, &y, &converging, None).unwrap();
+        let (optimum, outcome) = fit_linear(3, 40, &rows, &y, &converging, None, None).unwrap();
         assert_eq!(outcome.refits, 0);
         // one attempt of two iterations, as the first one runs it
         let groups = ColumnGroups::find(&rows, 40);
