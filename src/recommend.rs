@@ -125,6 +125,10 @@ const JOINERS: &[&str] = &[
     "also", "plus",
 ];
 
+/// Joiners that turn away from what came before ("ma", "però", normalised): in "X, ma Y?" the
+/// question is Y alone, where in "X e Y?" it is both.
+const CONTRASTIVE: &[&str] = &["ma", "pero"];
+
 /// Words that mark a part of the request as a question or a request (normalised).
 const ASKING: &[&str] = &[
     "come",
@@ -159,7 +163,8 @@ const ASKING: &[&str] = &[
     "need",
 ];
 
-/// One part of a request and whether it asks for something (a question mark or an asking word).
+/// One part of a request and whether it asks for something (an asking word, or a question mark
+/// that ends it or, through coordinating joiners, the clause after it).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Segment {
     pub text: String,
@@ -168,7 +173,8 @@ pub struct Segment {
 
 /// Splits a request into the parts where a second need could be written: sentences, and
 /// clauses joined by words such as "e", "inoltre", "poi". Parts of fewer than three words are
-/// glued to the previous one.
+/// glued to the previous one. A question mark marks the clauses of its sentence from the last
+/// contrastive one ("ma", "però") on.
 pub fn segments(text: &str) -> Vec<Segment> {
     // each word with its normalised form
     let mut parts: Vec<(Vec<(&str, String)>, bool)> = Vec::new();
@@ -179,19 +185,28 @@ pub fn segments(text: &str) -> Vec<Segment> {
             .map_or(rest.len(), |i| i + 1);
         let (sentence, tail) = rest.split_at(end);
         rest = tail;
-        let question = sentence.ends_with('?');
+        let first_clause = parts.len();
         let mut current: Vec<(&str, String)> = Vec::new();
         for word in sentence.split_whitespace() {
             let bare = normalise_word(word);
-            // the question mark belongs to the clause it ends: in "I am on X but that is not
-            // why I write: how do I get Y?" only the last clause asks
             if JOINERS.contains(&bare.as_str()) && current.len() >= 3 {
                 parts.push((std::mem::take(&mut current), false));
             }
             current.push((word, bare));
         }
         if !current.is_empty() {
-            parts.push((current, question));
+            parts.push((current, false));
+        }
+        if sentence.ends_with('?') {
+            // "Per la NASpI e per l'assegno unico a chi devo rivolgermi?" asks both; "Lavoro in
+            // cassa integrazione, ma non scrivo per quello: l'assegno?" asks only the last
+            let asked_from = (first_clause..parts.len())
+                .rev()
+                .find(|&i| CONTRASTIVE.contains(&parts[i].0[0].1.as_str()))
+                .unwrap_or(first_clause);
+            for part in &mut parts[asked_from..] {
+                part.1 = true;
+            }
         }
     }
     let mut merged: Vec<(Vec<(&str, String)>, bool)> = Vec::new();
@@ -396,13 +411,21 @@ mod tests {
             parts.iter().map(|p| p.asks).collect::<Vec<_>>(),
             [false, false, true]
         );
-        // a joiner right at the start does not make an empty part; short parts are glued
-        // a question mark marks only the clause it ends
-        let parts = segments("Lavoro in cassa integrazione ma non scrivo per quello: il bonus?");
+        // a question mark marks the clauses of its sentence from the last contrastive one on
+        let asks = |text: &str| segments(text).iter().map(|p| p.asks).collect::<Vec<_>>();
         assert_eq!(
-            parts.iter().map(|p| p.asks).collect::<Vec<_>>(),
+            asks("Lavoro in cassa integrazione ma non scrivo per quello: il bonus?"),
             [false, true]
         );
+        assert_eq!(
+            asks("Per la cassa di mio marito e per l'assegno dei bambini a chi mi rivolgo?"),
+            [true, true]
+        );
+        assert_eq!(
+            asks("Ho la pensione da anni ma per mia figlia e per suo marito chi paga?"),
+            [false, true, true]
+        );
+        // a joiner right at the start does not make an empty part; short parts are glued
         assert_eq!(segments("e poi basta").len(), 1);
         assert_eq!(segments("cassa integrazione e naspi").len(), 1);
         assert!(segments("quando arriva la pensione").iter().all(|p| p.asks));

@@ -60,8 +60,10 @@ impl ColumnGroups {
 
     /// The merged dense matrix, one row per sparse row, stored column by column: matrixmultiply
     /// packs the matrix into panels of a few rows each, which it reads faster from a
-    /// column-major matrix. The same panels, so the same sums and a byte-identical model; the
-    /// four fits of training on 23,023 requests took 36.8 s instead of 39.9 s.
+    /// column-major matrix (on 15,349 × 8192 f32 with 11 services, the product by the weights
+    /// took 36 ms instead of 58, the transposed product by the residuals 50 ms instead of 58).
+    /// The same panels, so the same sums and the same model; the four fits of training on
+    /// 23,023 requests took 36.8 s instead of 39.9 s.
     pub fn dense<F: linfa::Float>(&self, rows: &[SparseRow]) -> Array2<F> {
         let mut x = Array2::zeros((rows.len(), self.width()).f());
         for (i, row) in rows.iter().enumerate() {
@@ -146,6 +148,45 @@ mod tests {
         assert_eq!(x[[2, 3]], 0.0);
         // column-major, the layout matrixmultiply packs fastest
         assert!(x.t().is_standard_layout());
+    }
+
+    #[test]
+    fn the_column_major_matrix_gives_linfa_the_same_fit() {
+        use linfa::Dataset;
+        use linfa::traits::Fit;
+        use linfa_logistic::MultiLogisticRegression;
+        // 400 requests of 120 columns, a few non-zero values each, three services
+        let mut state = 7u64;
+        let mut next = || {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 33) as usize
+        };
+        let rows: Vec<SparseRow> = (0..400)
+            .map(|_| {
+                let mut row: Vec<(u32, Float)> = (0..8)
+                    .map(|_| ((next() % 120) as u32, (next() % 100) as Float / 100.0))
+                    .collect();
+                row.sort_by_key(|e| e.0);
+                row.dedup_by_key(|e| e.0);
+                row
+            })
+            .collect();
+        let y: Vec<usize> = (0..400).map(|i| (i + rows[i].len()) % 3).collect();
+        let groups = ColumnGroups::find(&rows, 120);
+        let column_major = groups.dense::<Float>(&rows);
+        let row_major = column_major.as_standard_layout().into_owned();
+        assert!(row_major.is_standard_layout());
+        let fit = |x: Array2<Float>| {
+            let dataset = Dataset::new(x, ndarray::Array1::from(y.clone()));
+            let model = MultiLogisticRegression::<Float>::default()
+                .max_iterations(30)
+                .fit(&dataset)
+                .unwrap();
+            (model.params().clone(), model.intercept().clone())
+        };
+        assert_eq!(fit(column_major), fit(row_major));
     }
 
     #[test]
