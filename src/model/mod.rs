@@ -149,20 +149,21 @@ thread_local! {
 /// the weights are rescaled so that the objective and its optimum stay the same), then once in
 /// f64, where its sums are exact enough for its line search (at twice the memory and time, so
 /// only last, and only when its matrix fits in the bytes of [`MAX_DENSE_VALUES`] f32 values: at
-/// the default width, fits of up to about 12,000 rows). Its L-BFGS can stall: after a few iterations
-/// it proposes a direction that goes uphill, or its line search cannot shorten the step enough
-/// (argmin's smallest step is √ε, 3.5e-4 in f32), and linfa returns the best point so far
-/// without an error. Which scale stalls depends on the data and the width: on 24,110 requests
-/// at 11,133 columns scale 1 stalled on two folds of three and 2 converged on all; on the benchmark's 10,000 synthetic requests (halves of two requests of a service) 2
-/// stalls on two folds and took 21 s to converge on the third, where 1 converges on all in 6 s.
-/// So the attempts of a fit follow [`attempt_order`]: the scale that converged in the previous
-/// fit of the same training first. A stalled point can trap the next attempts too: on the
-/// synthetic set at 8192 columns, going on from a stall at 1.5, 4 and f64 took 276 s and left
-/// two fits stalled, where starting the second attempt afresh took 24 s with none. So the
-/// second attempt starts afresh (from zero, or for the final fit from the folds' averaged
-/// weights); later ones go on from the best point (the lowest loss so far), which rescued fits
-/// that had stalled at every scale from zero (on 14,615 requests, with all terms normalised
-/// together).
+/// the default width, fits of up to about 12,000 rows). Its L-BFGS can stall: after a few
+/// iterations it proposes a direction that goes uphill, or its line search cannot shorten the
+/// step enough (argmin's smallest step is √ε, 3.5e-4 in f32), and linfa returns the best point
+/// so far without an error. Which scale stalls depends on the data and the width: on 24,110
+/// requests at 11,133 columns scale 1 stalled on two folds of three and 2 converged on all; on
+/// the benchmark's 10,000 synthetic requests (halves of two requests of a service) 2 stalled on
+/// two folds and took 21 s to converge on the third, where 1 converged on all in 6 s. So the
+/// attempts of a fit follow [`attempt_order`]: first the f32 attempt that converged from its own
+/// start in the previous fit of the same training. A stalled point can trap the next attempts
+/// too: on the synthetic set at 8192 columns, going on from a stall at 1.5, 4 and f64 took
+/// 276 s and left two fits stalled, where starting the second attempt afresh took 24 s with
+/// none. So the second attempt starts afresh (from zero, or for the final fit from the folds'
+/// averaged weights); later ones go on from the best point (the lowest loss so far), which
+/// rescued fits that had stalled at every scale from zero (on 14,615 requests, with all terms
+/// normalised together).
 const ATTEMPTS: [(Precision, Float); 5] = [
     (Precision::Single, 1.0),
     (Precision::Single, 2.0),
