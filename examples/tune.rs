@@ -5,7 +5,7 @@
 //!
 //! cargo run --release --example tune -- data/requests.jsonl 3 "width=8192,alpha=0.1" "cmax=5" ...
 //!
-//! Keys: width, alpha, iters, final, cmin, cmax, min_df, bigrams, subwords, seed.
+//! Keys: width, alpha, iters, final, cmin, cmax, min_df, bigrams, subwords, tail, seed.
 
 use std::path::Path;
 use std::time::Instant;
@@ -33,6 +33,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 "min_df" => features.min_df = v.parse()?,
                 "bigrams" => features.word_bigrams = v.parse()?,
                 "subwords" => features.subwords = v.parse()?,
+                "tail" => features.tail = v.parse()?,
                 "alpha" => params.alpha = v.parse()?,
                 "iters" => params.max_iterations = v.parse()?,
                 "final" => params.final_iterations = v.parse()?,

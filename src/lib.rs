@@ -31,6 +31,7 @@ pub mod redact;
 pub mod report;
 pub mod stopwords;
 pub mod style;
+pub mod tail;
 pub mod text;
 
 pub use catalog::Catalog;

@@ -1,4 +1,5 @@
-//! Italian and English function words: left out of explanations, where they would say nothing.
+//! Function words of Italian, English, German, French, Spanish and Portuguese: left out of
+//! explanations, where they would say nothing.
 //! (They stay in the features: "non" or "per" inside a word pair can matter.)
 
 use std::sync::LazyLock;
@@ -262,13 +263,35 @@ const FORMULAS: &[&str] = &[
     "vostro",
 ];
 
+/// Function words of the other languages people write in (German, French, Spanish,
+/// Portuguese), normalised; those also Italian or English are in [`STOPWORDS`].
+const OTHER_STOPWORDS: &[&str] = &[
+    "aber", "am", "an", "au", "auch", "auf", "aux", "avec", "avez", "avoir", "bei", "beim", "bin",
+    "bitte", "bonjour", "ca", "cela", "cette", "com", "comment", "como", "cuando", "danke", "dans",
+    "das", "dass", "dem", "den", "der", "des", "die", "donde", "dos", "du", "ein", "eine", "einem",
+    "einen", "einer", "el", "elle", "em", "en", "er", "es", "est", "estou", "estoy", "et", "etre",
+    "eu", "fur", "gracias", "hab", "habe", "haben", "hat", "hola", "ich", "ihr", "ils", "im",
+    "isch", "ist", "j", "je", "kein", "keine", "las", "les", "los", "mais", "mas", "mein", "meine",
+    "meinen", "meiner", "merci", "mes", "meu", "mich", "minha", "mir", "mis", "mit", "mon", "muy",
+    "na", "nach", "nao", "nas", "nicht", "no", "noch", "nos", "nous", "ob", "obrigada", "obrigado",
+    "oder", "ola", "onde", "os", "ou", "par", "para", "pas", "pero", "por", "pour", "quand", "que",
+    "quoi", "sa", "schon", "seit", "ses", "seu", "sie", "sind", "so", "son", "sou", "soy", "suis",
+    "sur", "sus", "tem", "tengo", "tenho", "tiene", "um", "uma", "und", "une", "unos", "vc",
+    "voce", "vom", "von", "vous", "wann", "war", "warum", "wenn", "werden", "wie", "wir", "wird",
+    "wo", "y", "yo", "zu", "zum", "zur",
+];
+
 /// A hash set of a word list: looked up once per word of every request.
 fn set(words: &'static [&'static str]) -> FxHashSet<&'static str> {
     words.iter().copied().collect()
 }
 
 static FORMULA_SET: LazyLock<FxHashSet<&str>> = LazyLock::new(|| set(FORMULAS));
-static STOPWORD_SET: LazyLock<FxHashSet<&str>> = LazyLock::new(|| set(STOPWORDS));
+static STOPWORD_SET: LazyLock<FxHashSet<&str>> = LazyLock::new(|| {
+    let mut words = set(STOPWORDS);
+    words.extend(OTHER_STOPWORDS);
+    words
+});
 
 /// True for a word of politeness formulas (see [`FORMULAS`]).
 pub fn is_formula(word: &str) -> bool {
@@ -290,6 +313,15 @@ mod tests {
             STOPWORDS.windows(2).all(|w| w[0] < w[1]),
             "keep STOPWORDS sorted and unique"
         );
+        assert!(
+            OTHER_STOPWORDS.windows(2).all(|w| w[0] < w[1]),
+            "keep OTHER_STOPWORDS sorted and unique"
+        );
+        assert!(
+            !OTHER_STOPWORDS.iter().any(|w| STOPWORDS.contains(w)),
+            "a word in both lists"
+        );
+        assert!(is_stopword("die") && is_stopword("pour") && is_stopword("nao"));
         assert!(is_stopword("della"));
         assert!(!is_stopword("pensione"));
         assert!(!is_stopword("non"));

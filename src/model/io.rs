@@ -24,7 +24,7 @@ use crate::features::FeatureSpace;
 use crate::text::TextAnalyzer;
 
 /// Version of the model format; bumped whenever old files could be misread.
-pub const FORMAT_VERSION: u32 = 3;
+pub const FORMAT_VERSION: u32 = 4;
 const FORMAT_NAME: &str = "sportello-model";
 pub const MODEL_FILE: &str = "model.json";
 pub const TOKENIZER_FILE: &str = "tokenizer.json";

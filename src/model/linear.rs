@@ -104,14 +104,16 @@ impl Linear {
     }
 }
 
+/// Borrows the base64 text from the model file's bytes instead of copying it.
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Stored {
+struct Stored<'a> {
     features: usize,
     services: usize,
     intercept: Vec<Float>,
     /// Row-major `features × services` f32 values, little-endian, base64.
-    weights_f32le: String,
+    #[serde(borrow)]
+    weights_f32le: std::borrow::Cow<'a, str>,
 }
 
 impl Serialize for Linear {
@@ -121,7 +123,7 @@ impl Serialize for Linear {
             features: self.weights.nrows(),
             services: self.weights.ncols(),
             intercept: self.intercept.to_vec(),
-            weights_f32le: STANDARD.encode(bytes),
+            weights_f32le: STANDARD.encode(bytes).into(),
         }
         .serialize(serializer)
     }

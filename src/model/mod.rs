@@ -311,8 +311,11 @@ fn fit_linear(
 }
 
 /// Features of a set of analyses under a fitted space.
-fn transform_all(space: &FeatureSpace, docs: &[&Analysis]) -> Vec<SparseRow> {
-    docs.par_iter().map(|d| space.transform(d)).collect()
+fn transform_all(space: &FeatureSpace, docs: &[&Analysis], labels: &[usize]) -> Vec<SparseRow> {
+    docs.par_iter()
+        .zip(labels)
+        .map(|(d, &l)| space.transform_training(d, l))
+        .collect()
 }
 
 impl Classifier {
@@ -403,7 +406,7 @@ impl Classifier {
             let train_docs: Vec<&Analysis> = train.iter().map(|&i| &analyses[i]).collect();
             let train_y: Vec<usize> = train.iter().map(|&i| y[i]).collect();
             let space = FeatureSpace::fit(&train_docs, &train_y, labels.len(), fold_features)?;
-            let rows = transform_all(&space, &train_docs);
+            let rows = transform_all(&space, &train_docs, &train_y);
             let (linear, outcome) = fit_linear(
                 labels.len(),
                 space.width(),
@@ -468,7 +471,7 @@ impl Classifier {
         observer.stage("fitting the final model", steps, steps);
         let all_docs: Vec<&Analysis> = analyses.iter().collect();
         let space = FeatureSpace::fit(&all_docs, &y, labels.len(), params.features)?;
-        let rows = transform_all(&space, &all_docs);
+        let rows = transform_all(&space, &all_docs, &y);
         // The final fit starts from the folds' models, averaged term by term: in 25 iterations
         // it reaches a lower loss than 40 from zero (README, "How it works").
         let folds_view: Vec<(&FeatureSpace, &Linear)> =
