@@ -34,7 +34,8 @@ pub const MAX_DENSE_VALUES: usize = 256 * 1024 * 1024;
 /// How terms are extracted and selected.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct FeatureParams {
-    /// Width of the feature vectors: the number of terms kept.
+    /// Width of the feature vectors: the number of terms kept, and with the tail one column per
+    /// service for it.
     pub max_features: usize,
     /// Minimum number of training requests a term must appear in.
     pub min_df: usize,
@@ -310,7 +311,7 @@ pub struct FeatureSpace {
     pub idf: Vec<Float>,
     /// Terms outside the vocabulary that count in a tail column (absent: none).
     #[serde(default)]
-    pub tail: TailIndex,
+    tail: TailIndex,
     /// The column of each service's tail (derived from `terms`).
     #[serde(skip)]
     tail_columns: Vec<u32>,
@@ -387,14 +388,10 @@ impl FeatureSpace {
             .collect();
         // best score first; ties broken by the term itself so the choice is deterministic
         scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
-        let tail = params.tail && n_labels <= crate::tail::MAX_SERVICES;
         let width = params.dense_width(docs.len());
+        let tail = params.tail && n_labels <= crate::tail::MAX_SERVICES && width > n_labels;
         // the tail columns are part of the width
-        let kept = if tail {
-            width.saturating_sub(n_labels).max(1)
-        } else {
-            width
-        };
+        let kept = if tail { width - n_labels } else { width };
         let left_out = scored.split_off(kept.min(scored.len()));
         let mut columns: Vec<(String, Float)> = scored
             .into_iter()
@@ -452,12 +449,9 @@ impl FeatureSpace {
         let mut occurrences = Vec::new();
         visit_all_terms(doc, &self.params, |text, first, last| {
             let column = match self.tail_counts.get(text) {
-                Some(per_label) => {
-                    let mut others = per_label.clone();
-                    others[label] = others[label].saturating_sub(1);
-                    leaning(&others).and_then(|l| self.tail_columns.get(l).copied())
-                }
-                None => self.index.get(&self.terms, text),
+                Some(per_label) => leaning_without(per_label, label)
+                    .and_then(|l| self.tail_columns.get(l).copied()),
+                None => self.vocabulary_column(text),
             };
             if let Some(column) = column {
                 occurrences.push(Occurrence {
@@ -506,13 +500,32 @@ impl FeatureSpace {
         self.terms.len()
     }
 
-    /// The column of a term: its own if it is in the vocabulary, else its service's tail
-    /// column if it is in the tail.
+    /// The column of a term: its own if it is in the vocabulary, else, for a word or a pair of
+    /// words, its service's tail column if it is in the tail.
     pub fn column(&self, term: &str) -> Option<u32> {
-        self.index.get(&self.terms, term).or_else(|| {
+        self.vocabulary_column(term).or_else(|| {
+            if !(term.starts_with("w:") || term.starts_with("b:")) {
+                return None;
+            }
             let service = self.tail.service(term)?;
             self.tail_columns.get(service).copied()
         })
+    }
+
+    /// The column of a term if it is in the vocabulary itself.
+    pub fn vocabulary_column(&self, term: &str) -> Option<u32> {
+        self.index.get(&self.terms, term)
+    }
+
+    /// The terms outside the vocabulary that count in a tail column.
+    pub fn tail(&self) -> &TailIndex {
+        &self.tail
+    }
+
+    /// Drops what only training needs (the tail's per-service counts), once the training rows
+    /// are built.
+    pub fn forget_training_counts(&mut self) {
+        self.tail_counts = FxHashMap::default();
     }
 
     /// The vocabulary columns of a request's terms, in order of appearance.
@@ -636,8 +649,16 @@ const TAIL_MIN_REQUESTS: u32 = 2;
 
 /// The service a term leans to, from how many training requests of each service contain it.
 fn leaning(per_label: &[u32]) -> Option<usize> {
-    let total: u32 = per_label.iter().sum();
-    let (label, &most) = per_label.iter().enumerate().max_by_key(|&(_, &n)| n)?;
+    leaning_without(per_label, usize::MAX)
+}
+
+/// [`leaning`] with one request of service `left_out` not counted.
+fn leaning_without(per_label: &[u32], left_out: usize) -> Option<usize> {
+    let count = |l: usize| per_label[l] - u32::from(l == left_out && per_label[l] > 0);
+    let total: u32 = (0..per_label.len()).map(count).sum();
+    let (label, most) = (0..per_label.len())
+        .map(|l| (l, count(l)))
+        .max_by_key(|&(l, n)| (n, std::cmp::Reverse(l)))?;
     (total >= TAIL_MIN_REQUESTS && 2 * most > total).then_some(label)
 }
 
@@ -720,6 +741,10 @@ mod tests {
             },
         )
         .unwrap();
+        assert!(
+            !narrow.tail().is_empty(),
+            "the cache must also give tail columns"
+        );
         let reference = |space: &FeatureSpace, doc: &Analysis| -> Vec<Occurrence> {
             terms(doc, &space.params)
                 .into_iter()
@@ -778,7 +803,7 @@ mod tests {
         let refs: Vec<&Analysis> = docs.iter().collect();
         let space = FeatureSpace::fit(&refs, &labels, 2, params).unwrap();
         assert_eq!(space.terms, vec!["w:lavoro", "w:pensione"]);
-        assert!(space.tail.is_empty());
+        assert!(space.tail().is_empty());
         let row = space.transform(&analysis(&["pensione", "pensione", "ciao"]));
         assert_eq!(row.len(), 1);
         assert!((row[0].1 - 1.0).abs() < 1e-6);
@@ -837,6 +862,12 @@ mod tests {
         assert_eq!(leaning(&[0, 1, 0]), None);
         assert_eq!(leaning(&[2, 1, 1]), None);
         assert_eq!(leaning(&[]), None);
+        // leaving one request out
+        assert_eq!(leaning_without(&[3, 0], 0), Some(0));
+        assert_eq!(leaning_without(&[2, 0], 0), None);
+        assert_eq!(leaning_without(&[2, 1], 1), Some(0));
+        assert_eq!(leaning_without(&[2, 2], 1), Some(0));
+        assert_eq!(leaning_without(&[0, 2], 0), Some(1));
     }
 
     #[test]
@@ -866,7 +897,7 @@ mod tests {
             space.terms,
             vec!["t:000", "t:001", "w:lavoro", "w:pensione"]
         );
-        assert_eq!(space.tail.len(), 2, "rente is split between the services");
+        assert_eq!(space.tail().len(), 2, "rente is split between the services");
         assert_eq!(space.column("w:vecchiaia"), Some(0));
         assert_eq!(space.column("w:licenziato"), Some(1));
         assert_eq!(space.column("w:rente"), None);
@@ -879,6 +910,8 @@ mod tests {
         // a training request leaves itself out: one other request is not enough to lean
         assert_eq!(space.transform_training(&docs[0], 0), vec![(3, 1.0)]);
         assert_eq!(space.transform(&docs[0]).len(), 2);
+        // the words and pairs left out: the tail, not the character n-grams or pieces
+        assert_eq!(space.column("c:vec"), None);
         // saved and loaded, the tail is the same
         let json = serde_json::to_string(&space).unwrap();
         let loaded: FeatureSpace = serde_json::from_str::<FeatureSpace>(&json)

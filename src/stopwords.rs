@@ -264,21 +264,21 @@ const FORMULAS: &[&str] = &[
 ];
 
 /// Function words of the other languages people write in (German, French, Spanish,
-/// Portuguese), normalised; those also Italian or English are in [`STOPWORDS`].
+/// Portuguese), normalised; those also Italian or English are in [`STOPWORDS`]. Negations are
+/// not among them, as "non" is not.
 const OTHER_STOPWORDS: &[&str] = &[
     "aber", "am", "an", "au", "auch", "auf", "aux", "avec", "avez", "avoir", "bei", "beim", "bin",
     "bitte", "bonjour", "ca", "cela", "cette", "com", "comment", "como", "cuando", "danke", "dans",
     "das", "dass", "dem", "den", "der", "des", "die", "donde", "dos", "du", "ein", "eine", "einem",
     "einen", "einer", "el", "elle", "em", "en", "er", "es", "est", "estou", "estoy", "et", "etre",
     "eu", "fur", "gracias", "hab", "habe", "haben", "hat", "hola", "ich", "ihr", "ils", "im",
-    "isch", "ist", "j", "je", "kein", "keine", "las", "les", "los", "mais", "mas", "mein", "meine",
-    "meinen", "meiner", "merci", "mes", "meu", "mich", "minha", "mir", "mis", "mit", "mon", "muy",
-    "na", "nach", "nao", "nas", "nicht", "no", "noch", "nos", "nous", "ob", "obrigada", "obrigado",
-    "oder", "ola", "onde", "os", "ou", "par", "para", "pas", "pero", "por", "pour", "quand", "que",
-    "quoi", "sa", "schon", "seit", "ses", "seu", "sie", "sind", "so", "son", "sou", "soy", "suis",
-    "sur", "sus", "tem", "tengo", "tenho", "tiene", "um", "uma", "und", "une", "unos", "vc",
-    "voce", "vom", "von", "vous", "wann", "war", "warum", "wenn", "werden", "wie", "wir", "wird",
-    "wo", "y", "yo", "zu", "zum", "zur",
+    "isch", "ist", "j", "je", "las", "les", "los", "mais", "mas", "mein", "meine", "meinen",
+    "meiner", "merci", "meu", "mich", "minha", "mir", "mis", "mit", "mon", "muy", "na", "nach",
+    "nas", "noch", "nos", "nous", "ob", "obrigada", "obrigado", "oder", "ola", "onde", "os", "ou",
+    "par", "para", "pero", "por", "pour", "quand", "que", "quoi", "sa", "schon", "seit", "ses",
+    "seu", "sie", "sind", "so", "son", "sou", "soy", "suis", "sur", "sus", "tem", "tengo", "tenho",
+    "tiene", "um", "uma", "und", "une", "unos", "vc", "voce", "vom", "von", "vous", "wann",
+    "warum", "wenn", "werden", "wie", "wir", "wird", "wo", "y", "yo", "zu", "zum", "zur",
 ];
 
 /// A hash set of a word list: looked up once per word of every request.
@@ -321,7 +321,8 @@ mod tests {
             !OTHER_STOPWORDS.iter().any(|w| STOPWORDS.contains(w)),
             "a word in both lists"
         );
-        assert!(is_stopword("die") && is_stopword("pour") && is_stopword("nao"));
+        assert!(is_stopword("die") && is_stopword("pour") && is_stopword("para"));
+        assert!(!is_stopword("nicht") && !is_stopword("pas") && !is_stopword("nao"));
         assert!(is_stopword("della"));
         assert!(!is_stopword("pensione"));
         assert!(!is_stopword("non"));

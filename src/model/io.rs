@@ -223,18 +223,36 @@ mod tests {
     use crate::model::Quiet;
 
     fn mini_model() -> Classifier {
+        mini_model_with(ClassifierParams::default())
+    }
+
+    fn mini_model_with(params: ClassifierParams) -> Classifier {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
         let catalog = Catalog::load(&root.join("mini_services.toml")).unwrap();
         let examples: Vec<Example> =
             crate::data::load_examples(&root.join("mini_train.jsonl"), &catalog.labels()).unwrap();
-        Classifier::fit(
-            &examples,
-            &catalog,
-            &ClassifierParams::default(),
-            "test".into(),
-            &Quiet,
-        )
-        .unwrap()
+        Classifier::fit(&examples, &catalog, &params, "test".into(), &Quiet).unwrap()
+    }
+
+    #[test]
+    fn a_model_with_a_tail_is_saved_and_loaded_whole() {
+        // narrow enough that words are left out to the tail
+        let model = mini_model_with(ClassifierParams::default().max_features(30));
+        assert!(!model.features.tail().is_empty());
+        let dir = tempfile::tempdir().unwrap();
+        model.save(dir.path()).unwrap();
+        let loaded = Classifier::load(dir.path()).unwrap();
+        assert_eq!(loaded.features, model.features);
+        for text in [
+            "ho perso il lavoro e il contratto è finito",
+            "la pensione di mia madre non arriva",
+            "ciao",
+        ] {
+            assert_eq!(
+                model.score(text).unwrap().probabilities,
+                loaded.score(text).unwrap().probabilities
+            );
+        }
     }
 
     #[test]

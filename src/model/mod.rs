@@ -405,8 +405,9 @@ impl Classifier {
             let test: Vec<usize> = (0..y.len()).filter(|&i| folds[i] == fold).collect();
             let train_docs: Vec<&Analysis> = train.iter().map(|&i| &analyses[i]).collect();
             let train_y: Vec<usize> = train.iter().map(|&i| y[i]).collect();
-            let space = FeatureSpace::fit(&train_docs, &train_y, labels.len(), fold_features)?;
+            let mut space = FeatureSpace::fit(&train_docs, &train_y, labels.len(), fold_features)?;
             let rows = transform_all(&space, &train_docs, &train_y);
+            space.forget_training_counts();
             let (linear, outcome) = fit_linear(
                 labels.len(),
                 space.width(),
@@ -470,8 +471,9 @@ impl Classifier {
 
         observer.stage("fitting the final model", steps, steps);
         let all_docs: Vec<&Analysis> = analyses.iter().collect();
-        let space = FeatureSpace::fit(&all_docs, &y, labels.len(), params.features)?;
+        let mut space = FeatureSpace::fit(&all_docs, &y, labels.len(), params.features)?;
         let rows = transform_all(&space, &all_docs, &y);
+        space.forget_training_counts();
         // The final fit starts from the folds' models, averaged term by term: in 25 iterations
         // it reaches a lower loss than 40 from zero (README, "How it works").
         let folds_view: Vec<(&FeatureSpace, &Linear)> =
@@ -704,7 +706,8 @@ fn average_weights(space: &FeatureSpace, models: &[(&FeatureSpace, &Linear)]) ->
     let share = 1.0 / models.len().max(1) as Float;
     for (other, linear) in models {
         for (column, term) in space.terms.iter().enumerate() {
-            if let Some(c) = other.column(term) {
+            // the term's own weights only: a tail column stands for many terms
+            if let Some(c) = other.vocabulary_column(term) {
                 weights
                     .row_mut(column)
                     .scaled_add(share, &linear.weights.row(c as usize));
