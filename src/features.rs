@@ -446,13 +446,25 @@ impl FeatureSpace {
         if self.tail_counts.is_empty() {
             return self.transform(doc);
         }
-        let mut occurrences = Vec::new();
-        visit_all_terms(doc, &self.params, |text, first, last| {
-            let column = match self.tail_counts.get(text) {
-                Some(per_label) => leaning_without(per_label, label)
-                    .and_then(|l| self.tail_columns.get(l).copied()),
-                None => self.vocabulary_column(text),
+        // the vocabulary's own columns as in classification (with the word cache), then the
+        // tail's, which only words and pairs can reach, counted leaving this request out
+        let mut occurrences: Vec<Occurrence> = self
+            .occurrences(doc)
+            .into_iter()
+            .filter(|o| self.tail_columns.binary_search(&o.column).is_err())
+            .collect();
+        let mut buf = String::new();
+        visit_terms(doc, &self.params, |v| {
+            let (term, first, last) = match v {
+                Visit::WordTerm(word, i) => (word_term(word, &mut buf), i, i),
+                Visit::Term(term, i, j) if term.starts_with("b:") => (term, i, j),
+                _ => return,
             };
+            let column = self
+                .tail_counts
+                .get(term)
+                .and_then(|per_label| leaning_without(per_label, label))
+                .and_then(|l| self.tail_columns.get(l).copied());
             if let Some(column) = column {
                 occurrences.push(Occurrence {
                     column,
