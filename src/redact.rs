@@ -1009,7 +1009,12 @@ static NAME_STOP: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
         febbraio marzo aprile maggio giugno luglio agosto settembre ottobre novembre dicembre
         lunedì martedì mercoledì giovedì venerdì sabato domenica the and am is from born living
         my of dear hello thanks regards best kind sincerely i'm im to at inviato inviata
-        inoltrato inoltrata messaggio originale smartphone iphone ipad android sent",
+        inoltrato inoltrata messaggio originale smartphone iphone ipad android sent
+        lavora lavorano lavorava lavoravano fa fanno faceva facevano fatto vive vivono viveva
+        prende prendono prendeva compie compiuto deve devono doveva vuole vogliono vorrebbe
+        può puo possono potrebbe va vanno andava stata stati state abbiamo avete aveva avevano
+        stanno stava stavano erano siamo siete passati passato questi queste quei quel quello
+        quella stessa stesso stessi due tre",
     )
 });
 
@@ -1753,6 +1758,23 @@ mod tests {
     use super::*;
     use Kind::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn title_case_verbs_after_a_relative_are_no_name() {
+        // older people on a tablet Capitalise Every Word
+        for text in [
+            "Mio Figlio Lavora In Un Bar. Gli Spetta Qualcosa",
+            "Mia Figlia Fa La Commessa E Prende Poco",
+            "Mia Suocera Vive Sola Con 350 Euro",
+            "Mio Nipote Compie 21 Anni A Maggio",
+        ] {
+            assert_eq!(redact(text).text, text);
+        }
+        assert_eq!(
+            redact("Mio Figlio Marco Lavora In Un Bar").text,
+            "Mio Figlio [PERSONA] Lavora In Un Bar"
+        );
+    }
 
     #[test]
     fn name_regexes_are_skipped_only_without_a_capital_after_the_cue() {
