@@ -27,7 +27,7 @@ pub type Float = f32;
 /// linfa's regression needs the whole training matrix dense in memory: the vocabulary is
 /// narrowed so that rows × width stays within this many values (1 GiB of f32), which keeps
 /// training on 100k requests under 2 GB. It binds above 21,845 requests at the default width of
-/// 12288: 27,336 requests (the shipped data) get 9819 columns (see [`FeatureParams::dense_width`]).
+/// 12288: 33,853 requests (the shipped data) get 7929 columns (see [`FeatureParams::dense_width`]).
 /// The solver's f64 attempt, at twice the bytes, runs only when its matrix fits in the same bytes.
 pub const MAX_DENSE_VALUES: usize = 256 * 1024 * 1024;
 
@@ -315,10 +315,6 @@ pub struct FeatureSpace {
     /// The column of each service's tail (derived from `terms`).
     #[serde(skip)]
     tail_columns: Vec<u32>,
-    /// Training only: how many requests of each service contain each word term or pair
-    /// outside the vocabulary, so that a training request's tail can leave itself out.
-    #[serde(skip)]
-    tail_counts: FxHashMap<String, Vec<u32>>,
     #[serde(skip)]
     index: TermIndex,
 }
@@ -350,6 +346,38 @@ impl FeatureSpace {
         n_labels: usize,
         params: FeatureParams,
     ) -> Result<Self> {
+        Self::fit_counting(docs, labels, n_labels, params).map(|(space, _)| space)
+    }
+
+    /// [`FeatureSpace::fit`], and the TF-IDF rows of the training requests themselves. A term
+    /// outside the vocabulary counts in a tail column of a training row by how the *other*
+    /// training requests that contain it lean: counting the request itself would tell the
+    /// regression its own label, and it would learn to trust the tail far more than it deserves
+    /// on new requests.
+    pub fn fit_with_rows(
+        docs: &[&Analysis],
+        labels: &[usize],
+        n_labels: usize,
+        params: FeatureParams,
+    ) -> Result<(Self, Vec<SparseRow>)> {
+        use rayon::prelude::*;
+        let (space, tail_counts) = Self::fit_counting(docs, labels, n_labels, params)?;
+        let rows = docs
+            .par_iter()
+            .zip(labels)
+            .map(|(doc, &label)| space.training_row(&tail_counts, doc, label))
+            .collect();
+        Ok((space, rows))
+    }
+
+    /// [`FeatureSpace::fit`], with how many requests of each service contain each word term or
+    /// pair left to the tail.
+    fn fit_counting(
+        docs: &[&Analysis],
+        labels: &[usize],
+        n_labels: usize,
+        params: FeatureParams,
+    ) -> Result<(Self, TailCounts)> {
         params.validate()?;
         if docs.is_empty() || docs.len() != labels.len() {
             return Err(Error::Dataset(format!(
@@ -405,7 +433,7 @@ impl FeatureSpace {
             columns.extend((0..n_labels).map(|label| (tail_term(label), 1.0)));
             tail_counts = left_out
                 .into_iter()
-                .filter(|(_, term, _)| term.starts_with("w:") || term.starts_with("b:"))
+                .filter(|(_, term, _)| may_be_in_tail(term))
                 .map(|(_, term, per_label)| (term, per_label))
                 .collect();
         }
@@ -414,9 +442,7 @@ impl FeatureSpace {
         let tail = TailIndex::new(tail_counts.iter().filter_map(|(term, per_label)| {
             leaning(per_label).map(|label| (term.as_str(), label))
         }));
-        let mut space = FeatureSpace::new(params, terms, idf, tail);
-        space.tail_counts = tail_counts;
-        Ok(space)
+        Ok((FeatureSpace::new(params, terms, idf, tail), tail_counts))
     }
 
     fn new(params: FeatureParams, terms: Vec<String>, idf: Vec<Float>, tail: TailIndex) -> Self {
@@ -433,17 +459,14 @@ impl FeatureSpace {
             idf,
             tail,
             tail_columns,
-            tail_counts: FxHashMap::default(),
             index,
         }
     }
 
-    /// The TF-IDF vector of a training request of service `label`. A term outside the
-    /// vocabulary counts in a tail column by how the *other* training requests that contain it
-    /// lean: counting the request itself would tell the regression its own label, and it would
-    /// learn to trust the tail far more than it deserves on new requests.
-    pub fn transform_training(&self, doc: &Analysis, label: usize) -> SparseRow {
-        if self.tail_counts.is_empty() {
+    /// The TF-IDF vector of a training request of service `label` (see
+    /// [`FeatureSpace::fit_with_rows`]).
+    fn training_row(&self, tail_counts: &TailCounts, doc: &Analysis, label: usize) -> SparseRow {
+        if tail_counts.is_empty() {
             return self.transform(doc);
         }
         // the vocabulary's own columns as in classification (with the word cache), then the
@@ -460,8 +483,7 @@ impl FeatureSpace {
                 Visit::Term(term, i, j) if term.starts_with("b:") => (term, i, j),
                 _ => return,
             };
-            let column = self
-                .tail_counts
+            let column = tail_counts
                 .get(term)
                 .and_then(|per_label| leaning_without(per_label, label))
                 .and_then(|l| self.tail_columns.get(l).copied());
@@ -516,7 +538,7 @@ impl FeatureSpace {
     /// words, its service's tail column if it is in the tail.
     pub fn column(&self, term: &str) -> Option<u32> {
         self.vocabulary_column(term).or_else(|| {
-            if !(term.starts_with("w:") || term.starts_with("b:")) {
+            if !may_be_in_tail(term) {
                 return None;
             }
             let service = self.tail.service(term)?;
@@ -532,12 +554,6 @@ impl FeatureSpace {
     /// The terms outside the vocabulary that count in a tail column.
     pub fn tail(&self) -> &TailIndex {
         &self.tail
-    }
-
-    /// Drops what only training needs (the tail's per-service counts), once the training rows
-    /// are built.
-    pub fn forget_training_counts(&mut self) {
-        self.tail_counts = FxHashMap::default();
     }
 
     /// The vocabulary columns of a request's terms, in order of appearance.
@@ -644,6 +660,15 @@ impl FeatureSpace {
         }
         x
     }
+}
+
+/// How many training requests of each service contain each word term or pair left to the tail.
+type TailCounts = FxHashMap<String, Vec<u32>>;
+
+/// Only whole words and word pairs go to the tail (their character n-grams and pieces are too
+/// common to lean).
+fn may_be_in_tail(term: &str) -> bool {
+    term.starts_with("w:") || term.starts_with("b:")
 }
 
 /// Prefix of the tail columns' terms, one per service in service order: `t:000`, `t:001`, …
@@ -903,7 +928,7 @@ mod tests {
             tail: true,
         };
         let refs: Vec<&Analysis> = docs.iter().collect();
-        let space = FeatureSpace::fit(&refs, &labels, 2, params).unwrap();
+        let (space, rows) = FeatureSpace::fit_with_rows(&refs, &labels, 2, params).unwrap();
         // two kept terms and one tail column per service, within the width
         assert_eq!(
             space.terms,
@@ -920,7 +945,7 @@ mod tests {
         let length: f32 = row.iter().map(|e| e.1 * e.1).sum();
         assert!((length - 1.0).abs() < 1e-6);
         // a training request leaves itself out: one other request is not enough to lean
-        assert_eq!(space.transform_training(&docs[0], 0), vec![(3, 1.0)]);
+        assert_eq!(rows[0], vec![(3, 1.0)]);
         assert_eq!(space.transform(&docs[0]).len(), 2);
         // the words and pairs left out: the tail, not the character n-grams or pieces
         assert_eq!(space.column("c:vec"), None);

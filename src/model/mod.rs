@@ -310,14 +310,6 @@ fn fit_linear(
     Ok((linear, outcome))
 }
 
-/// Features of a set of analyses under a fitted space.
-fn transform_all(space: &FeatureSpace, docs: &[&Analysis], labels: &[usize]) -> Vec<SparseRow> {
-    docs.par_iter()
-        .zip(labels)
-        .map(|(d, &l)| space.transform_training(d, l))
-        .collect()
-}
-
 impl Classifier {
     /// Trains a classifier on `examples` (already validated against `catalog`).
     ///
@@ -405,9 +397,8 @@ impl Classifier {
             let test: Vec<usize> = (0..y.len()).filter(|&i| folds[i] == fold).collect();
             let train_docs: Vec<&Analysis> = train.iter().map(|&i| &analyses[i]).collect();
             let train_y: Vec<usize> = train.iter().map(|&i| y[i]).collect();
-            let mut space = FeatureSpace::fit(&train_docs, &train_y, labels.len(), fold_features)?;
-            let rows = transform_all(&space, &train_docs, &train_y);
-            space.forget_training_counts();
+            let (space, rows) =
+                FeatureSpace::fit_with_rows(&train_docs, &train_y, labels.len(), fold_features)?;
             let (linear, outcome) = fit_linear(
                 labels.len(),
                 space.width(),
@@ -471,9 +462,8 @@ impl Classifier {
 
         observer.stage("fitting the final model", steps, steps);
         let all_docs: Vec<&Analysis> = analyses.iter().collect();
-        let mut space = FeatureSpace::fit(&all_docs, &y, labels.len(), params.features)?;
-        let rows = transform_all(&space, &all_docs, &y);
-        space.forget_training_counts();
+        let (space, rows) =
+            FeatureSpace::fit_with_rows(&all_docs, &y, labels.len(), params.features)?;
         // The final fit starts from the folds' models, averaged term by term: in 25 iterations
         // it reaches a lower loss than 40 from zero (README, "How it works").
         let folds_view: Vec<(&FeatureSpace, &Linear)> =
