@@ -5,7 +5,7 @@
 //!
 //! cargo run --release --example tune -- data/requests.jsonl 3 "width=8192,alpha=0.1" "cmax=5" ...
 //!
-//! Keys: width, alpha, iters, final, cmin, cmax, min_df, bigrams, subwords, tail, seed.
+//! Keys: width, alpha, iters, final, cmin, cmax, min_df, bigrams, subwords, tail, seed, vocab (the tokenizer's).
 
 use std::path::Path;
 use std::time::Instant;
@@ -38,6 +38,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 "iters" => params.max_iterations = v.parse()?,
                 "final" => params.final_iterations = v.parse()?,
                 "seed" => params.seed = v.parse()?,
+                "vocab" => params.tokenizer.vocab_size = v.parse()?,
                 _ => return Err(format!("unknown key {k}").into()),
             }
         }
