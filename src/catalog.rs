@@ -7,6 +7,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::language::Language;
 
 /// The id of the service for requests that are not about an INPS benefit.
 pub const OUT_OF_SCOPE: &str = "fuori_ambito";
@@ -34,21 +35,50 @@ pub struct Service {
     pub keywords: Vec<String>,
 }
 
-/// All services, by id, in id order.
+/// All services, by id, in id order, in Italian and in the languages it is translated into.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Catalog {
     pub services: BTreeMap<String, Service>,
+    /// The same services in other languages (never Italian), each with every service.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub translations: BTreeMap<Language, BTreeMap<String, Service>>,
 }
 
 impl Catalog {
-    /// Reads and checks a catalogue file.
+    /// Reads and checks a catalogue file, with its translations: the files beside it named
+    /// with a language code before the extension (`services.de.toml`, `services.en.toml` for
+    /// `services.toml`), each a catalogue of the same services.
     pub fn load(path: &Path) -> Result<Self> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-        Self::parse(&text).map_err(|message| Error::Catalog {
-            path: path.to_path_buf(),
-            message,
-        })
+        let read = |path: &Path| -> Result<Catalog> {
+            let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+            Self::parse(&text).map_err(|message| Error::Catalog {
+                path: path.to_path_buf(),
+                message,
+            })
+        };
+        let mut catalog = read(path)?;
+        for language in Language::ALL.into_iter().skip(1) {
+            let translated = translation_path(path, language);
+            if !translated.is_file() {
+                continue;
+            }
+            let mut translation = read(&translated)?;
+            if !translation.translations.is_empty() {
+                return Err(Error::Catalog {
+                    path: translated,
+                    message: "a translation cannot hold translations of its own".into(),
+                });
+            }
+            catalog
+                .translations
+                .insert(language, std::mem::take(&mut translation.services));
+            catalog.check().map_err(|message| Error::Catalog {
+                path: translated,
+                message,
+            })?;
+        }
+        Ok(catalog)
     }
 
     /// Parses a catalogue from TOML and checks it.
@@ -58,8 +88,33 @@ impl Catalog {
         Ok(catalog)
     }
 
-    /// Checks that every service is complete and that the out-of-scope service exists.
+    /// Checks that every service is complete, that the out-of-scope service exists, and that
+    /// every translation has the same services, each complete and as active as in Italian.
     pub fn check(&self) -> std::result::Result<(), String> {
+        self.check_services()?;
+        for (language, services) in &self.translations {
+            if *language == Language::It {
+                return Err("Italian is the catalogue's own language, not a translation".into());
+            }
+            let ids: Vec<&String> = services.keys().collect();
+            if ids != self.services.keys().collect::<Vec<_>>() {
+                return Err(format!(
+                    "the {language} translation has the services {ids:?}, not the catalogue's"
+                ));
+            }
+            for (id, service) in services {
+                check_service(id, service).map_err(|m| format!("{language} translation: {m}"))?;
+                if service.active != self.services[id].active {
+                    return Err(format!(
+                        "{language} translation: service `{id}` is active in one language only"
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn check_services(&self) -> std::result::Result<(), String> {
         if !self.services.contains_key(OUT_OF_SCOPE) {
             return Err(format!("needs the service `{OUT_OF_SCOPE}`"));
         }
@@ -69,35 +124,9 @@ impl Catalog {
                 self.services.len()
             ));
         }
-        for (id, s) in &self.services {
-            let valid_id = !id.is_empty()
-                && id
-                    .chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-            if !valid_id {
-                return Err(format!(
-                    "service id `{id}` must be lowercase ASCII letters, digits and underscores"
-                ));
-            }
-            for (field, value) in [
-                ("name", &s.name),
-                ("simple", &s.simple),
-                ("detailed", &s.detailed),
-                ("url", &s.url),
-                ("status_note", &s.status_note),
-            ] {
-                if value.trim().is_empty() {
-                    return Err(format!("service `{id}` has an empty `{field}`"));
-                }
-            }
-            if !s.url.starts_with("https://") {
-                return Err(format!("service `{id}`: url must start with https://"));
-            }
-            if s.next_steps.is_empty() {
-                return Err(format!("service `{id}` has no next_steps"));
-            }
-        }
-        Ok(())
+        self.services
+            .iter()
+            .try_for_each(|(id, service)| check_service(id, service))
     }
 
     /// Service ids in their fixed order; a label's index is its position here.
@@ -108,6 +137,63 @@ impl Catalog {
     pub fn get(&self, id: &str) -> Option<&Service> {
         self.services.get(id)
     }
+
+    /// The services in `language` if the catalogue is translated into it, else in Italian; and
+    /// the language they are in.
+    pub fn in_language(&self, language: Language) -> (Language, &BTreeMap<String, Service>) {
+        match self.translations.get(&language) {
+            Some(services) => (language, services),
+            None => (Language::It, &self.services),
+        }
+    }
+
+    /// The languages of the answers: Italian and the translations.
+    pub fn languages(&self) -> Vec<Language> {
+        std::iter::once(Language::It)
+            .chain(self.translations.keys().copied())
+            .collect()
+    }
+}
+
+/// The file of a catalogue's translation: `services.de.toml` for `services.toml`.
+fn translation_path(path: &Path, language: Language) -> std::path::PathBuf {
+    let stem = path.file_stem().unwrap_or_default().to_string_lossy();
+    let name = match path.extension() {
+        Some(extension) => format!("{stem}.{language}.{}", extension.to_string_lossy()),
+        None => format!("{stem}.{language}"),
+    };
+    path.with_file_name(name)
+}
+
+/// Checks one service: a valid id and every text present.
+fn check_service(id: &str, s: &Service) -> std::result::Result<(), String> {
+    let valid_id = !id.is_empty()
+        && id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if !valid_id {
+        return Err(format!(
+            "service id `{id}` must be lowercase ASCII letters, digits and underscores"
+        ));
+    }
+    for (field, value) in [
+        ("name", &s.name),
+        ("simple", &s.simple),
+        ("detailed", &s.detailed),
+        ("url", &s.url),
+        ("status_note", &s.status_note),
+    ] {
+        if value.trim().is_empty() {
+            return Err(format!("service `{id}` has an empty `{field}`"));
+        }
+    }
+    if !s.url.starts_with("https://") {
+        return Err(format!("service `{id}`: url must start with https://"));
+    }
+    if s.next_steps.is_empty() {
+        return Err(format!("service `{id}` has no next_steps"));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -182,5 +268,47 @@ next_steps = ["Rivolgiti all'ufficio giusto"]
         ] {
             assert!(!catalog.get(id).unwrap().active, "{id} has ended");
         }
+        // translated into German (South Tyrol) and English, service by service
+        assert_eq!(
+            catalog.languages(),
+            vec![Language::It, Language::De, Language::En]
+        );
+        let (language, german) = catalog.in_language(Language::De);
+        assert_eq!(language, Language::De);
+        assert!(german["naspi"].simple.contains("Antrag"));
+        assert_eq!(catalog.in_language(Language::Fr).0, Language::It);
+    }
+
+    #[test]
+    fn translations_are_read_from_the_files_beside_the_catalogue() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("services.toml");
+        std::fs::write(&path, TWO).unwrap();
+        assert!(Catalog::load(&path).unwrap().translations.is_empty());
+
+        let english = TWO
+            .replace("Indennità di disoccupazione.", "Unemployment benefit.")
+            .replace("Fai domanda online", "Apply online");
+        std::fs::write(dir.path().join("services.en.toml"), &english).unwrap();
+        let catalog = Catalog::load(&path).unwrap();
+        let (language, services) = catalog.in_language(Language::En);
+        assert_eq!(language, Language::En);
+        assert_eq!(services["naspi"].simple, "Unemployment benefit.");
+        assert_eq!(catalog.in_language(Language::De).1, &catalog.services);
+
+        // a translation must have the same services, as active as in Italian
+        let naspi = &TWO
+            [TWO.find("[services.naspi]").unwrap()..TWO.find("[services.fuori_ambito]").unwrap()];
+        let extra = english.clone() + &naspi.replace("[services.naspi]", "[services.altro]");
+        std::fs::write(dir.path().join("services.en.toml"), extra).unwrap();
+        let error = Catalog::load(&path).unwrap_err().to_string();
+        assert!(
+            error.contains("services.en.toml") && error.contains("en translation"),
+            "{error}"
+        );
+        let ended = english.replacen("active = true", "active = false", 1);
+        std::fs::write(dir.path().join("services.en.toml"), ended).unwrap();
+        let error = Catalog::load(&path).unwrap_err().to_string();
+        assert!(error.contains("active in one language only"), "{error}");
     }
 }

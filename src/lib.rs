@@ -25,6 +25,7 @@ pub mod data;
 pub mod error;
 pub mod eval;
 pub mod features;
+pub mod language;
 pub mod model;
 pub mod recommend;
 pub mod redact;
@@ -36,6 +37,7 @@ pub mod text;
 
 pub use catalog::Catalog;
 pub use error::{Error, Result};
+pub use language::Language;
 pub use model::{Classifier, ClassifierParams};
 pub use recommend::{RecommendOptions, Recommendation};
 pub use style::Style;

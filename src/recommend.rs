@@ -3,8 +3,11 @@
 
 use serde::Serialize;
 
-use crate::catalog::OUT_OF_SCOPE;
+use std::collections::BTreeMap;
+
+use crate::catalog::{OUT_OF_SCOPE, Service};
 use crate::error::{Error, Result};
+use crate::language::{self, Language};
 use crate::model::{Classifier, Scores};
 use crate::style::{self, Style};
 
@@ -16,6 +19,9 @@ pub struct RecommendOptions {
     /// Confidence below which the request goes to an operator; `None` uses the model's own.
     pub threshold: Option<f64>,
     pub style: Style,
+    /// The language of the answer when the catalogue is translated into it; `None`: the
+    /// request's own (see [`crate::language`]).
+    pub language: Option<Language>,
     /// Words in the explanation at most.
     pub max_explanation: usize,
 }
@@ -26,6 +32,7 @@ impl Default for RecommendOptions {
             top_k: 3,
             threshold: None,
             style: Style::Auto,
+            language: None,
             max_explanation: 5,
         }
     }
@@ -92,6 +99,11 @@ pub struct Recommendation {
     pub explanation: Vec<Reason>,
     /// The register of `answer`.
     pub style: Style,
+    /// The language the request seems written in.
+    pub request_language: Language,
+    /// The language of `answer` and of the services' names: the one asked for, or the
+    /// request's, when the catalogue is translated into it; Italian otherwise.
+    pub language: Language,
     pub answer: Answer,
     /// True when the request was longer than the length cap and only its start was read.
     pub truncated: bool,
@@ -109,6 +121,8 @@ impl Recommendation {
         "secondary",
         "explanation",
         "style",
+        "request_language",
+        "language",
         "answer",
         "truncated",
     ];
@@ -235,13 +249,34 @@ pub fn segments(text: &str) -> Vec<Segment> {
         .collect()
 }
 
+/// Service `labels[i]` with its name from `services`.
+fn candidate(
+    labels: &[String],
+    services: &BTreeMap<String, Service>,
+    i: usize,
+    confidence: f64,
+) -> Candidate {
+    let id = &labels[i];
+    Candidate {
+        service: id.clone(),
+        name: services.get(id).map(|s| s.name.clone()).unwrap_or_default(),
+        confidence,
+    }
+}
+
 fn normalise_word(word: &str) -> String {
     crate::text::fold(word.trim_matches(|c: char| !c.is_alphanumeric()))
 }
 
 impl Classifier {
     /// The strongest other benefit that some part of the request asks about on its own.
-    fn secondary_need(&self, text: &str, primary: usize, threshold: f64) -> Option<Candidate> {
+    fn secondary_need(
+        &self,
+        text: &str,
+        primary: usize,
+        threshold: f64,
+        services: &BTreeMap<String, Service>,
+    ) -> Option<Candidate> {
         // only the part of the request that was read: a long request's tail is not a need
         let parts = segments(crate::text::head(text));
         if parts.len() < 2 {
@@ -264,15 +299,7 @@ impl Classifier {
                 best = Some((top, p));
             }
         }
-        best.map(|(i, p)| Candidate {
-            service: self.labels()[i].clone(),
-            name: self
-                .catalog()
-                .get(&self.labels()[i])
-                .map(|s| s.name.clone())
-                .unwrap_or_default(),
-            confidence: p,
-        })
+        best.map(|(i, p)| candidate(self.labels(), services, i, p))
     }
 
     /// Scores a request and builds its recommendation.
@@ -290,18 +317,10 @@ impl Classifier {
         options: &RecommendOptions,
     ) -> Recommendation {
         let ranking = scores.ranking();
-        let candidate = |i: usize| {
-            let id = &self.labels()[i];
-            Candidate {
-                service: id.clone(),
-                name: self
-                    .catalog()
-                    .get(id)
-                    .map(|s| s.name.clone())
-                    .unwrap_or_default(),
-                confidence: scores.probabilities[i],
-            }
-        };
+        let request_language = language::detect(text);
+        let (language, services) = self
+            .catalog()
+            .in_language(options.language.unwrap_or(request_language));
         let best = ranking[0];
         let threshold = options.threshold.unwrap_or(self.calibration().threshold);
         let confidence = scores.probabilities[best];
@@ -312,7 +331,12 @@ impl Classifier {
         let secondary = if abstained || self.labels()[best] == OUT_OF_SCOPE {
             None
         } else {
-            self.secondary_need(text, best, threshold.max(SECONDARY_MIN_CONFIDENCE))
+            self.secondary_need(
+                text,
+                best,
+                threshold.max(SECONDARY_MIN_CONFIDENCE),
+                services,
+            )
         };
         let explanation = self
             .explain(scores, best, options.max_explanation)
@@ -321,10 +345,7 @@ impl Classifier {
             .collect();
         let style = style::resolve(options.style, text, scores.word_count());
         let id = &self.labels()[best];
-        let service = self
-            .catalog()
-            .get(id)
-            .expect("catalogue checked against labels");
+        let service = services.get(id).expect("catalogue checked against labels");
         let answer = Answer {
             text: match style {
                 Style::Detailed => service.detailed.clone(),
@@ -345,11 +366,13 @@ impl Classifier {
                 .iter()
                 .skip(1)
                 .take(options.top_k.saturating_sub(1))
-                .map(|&i| candidate(i))
+                .map(|&i| candidate(self.labels(), services, i, scores.probabilities[i]))
                 .collect(),
             secondary,
             explanation,
             style,
+            request_language,
+            language,
             answer,
             truncated: scores.truncated,
         }
@@ -372,6 +395,8 @@ mod tests {
             secondary: None,
             explanation: Vec::new(),
             style: Style::Simple,
+            request_language: Language::De,
+            language: Language::It,
             answer: Answer {
                 text: String::new(),
                 url: String::new(),

@@ -43,6 +43,14 @@ const DETAIL_MARKERS: &[&str] = &[
     "riferimenti",
     "requirements",
     "documents",
+    "dear sir",
+    "dear madam",
+    "yours faithfully",
+    "yours sincerely",
+    "sehr geehrte",
+    "freundlichen grussen",
+    "voraussetzungen",
+    "unterlagen",
 ];
 
 /// Picks the register for a request: `Simple` or `Detailed`, never `Auto`.

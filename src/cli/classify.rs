@@ -4,7 +4,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::bail;
-use sportello::{Catalog, Classifier, RecommendOptions, Recommendation, Style};
+use sportello::{Catalog, Classifier, Language, RecommendOptions, Recommendation, Style};
 
 use super::exit;
 use super::output;
@@ -22,6 +22,11 @@ pub struct Args {
     /// Register of the answer: simple, detailed, or auto (chosen from the request).
     #[arg(long, value_enum, default_value_t = Style::Auto)]
     style: Style,
+    /// Language of the answer, when the catalogue is translated into it (the shipped one is in
+    /// German and English too) [default: the request's own language; Italian when the catalogue
+    /// has no translation into it].
+    #[arg(long, value_enum)]
+    language: Option<Language>,
     /// Below this confidence (0–1) the request goes to an operator [default: the model's,
     /// chosen at training time from cross-validation].
     #[arg(long)]
@@ -43,6 +48,7 @@ fn options(args: &Args) -> anyhow::Result<RecommendOptions> {
         top_k: args.top_k,
         threshold: args.threshold,
         style: args.style,
+        language: args.language,
         ..RecommendOptions::default()
     };
     options.validate()?;

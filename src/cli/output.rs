@@ -4,10 +4,10 @@ use std::io::Write;
 use std::path::Path;
 
 use serde::Serialize;
-use sportello::Classifier;
 use sportello::data::DataReport;
 use sportello::eval::{CrossValidation, Evaluation};
 use sportello::recommend::Recommendation;
+use sportello::{Classifier, Language};
 
 fn percent(p: f64) -> String {
     format!("{:.0}%", p * 100.0)
@@ -21,17 +21,98 @@ fn print_json<T: Serialize>(value: &T) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// One recommendation for a person at a terminal (in Italian, like the answers).
+/// The words around the answer, in each language an answer can be in.
+struct Words {
+    to_operator: &'static str,
+    most_likely: &'static str,
+    threshold: &'static str,
+    candidates: &'static str,
+    recommended: &'static str,
+    confidence: &'static str,
+    because: &'static str,
+    also: &'static str,
+    also_why: &'static str,
+    warning: &'static str,
+    what_to_do: &'static str,
+    official_page: &'static str,
+    alternatives: &'static str,
+    truncated: &'static str,
+}
+
+const ITALIAN: Words = Words {
+    to_operator: "Richiesta da passare a un operatore: nessun servizio è abbastanza probabile",
+    most_likely: "il più probabile è al",
+    threshold: "la soglia è",
+    candidates: "Servizi candidati",
+    recommended: "Servizio consigliato",
+    confidence: "fiducia",
+    because: "Perché",
+    also: "Anche",
+    also_why: "la richiesta sembra riguardare anche questo",
+    warning: "Attenzione",
+    what_to_do: "Cosa fare",
+    official_page: "Pagina ufficiale",
+    alternatives: "Alternative",
+    truncated: "richiesta molto lunga: è stato letto solo l'inizio",
+};
+
+const GERMAN: Words = Words {
+    to_operator: "Anfrage für einen Mitarbeiter: keine Leistung ist wahrscheinlich genug",
+    most_likely: "die wahrscheinlichste liegt bei",
+    threshold: "die Schwelle ist",
+    candidates: "Mögliche Leistungen",
+    recommended: "Empfohlene Leistung",
+    confidence: "Sicherheit",
+    because: "Weil",
+    also: "Auch",
+    also_why: "die Anfrage scheint auch dies zu betreffen",
+    warning: "Achtung",
+    what_to_do: "Was tun",
+    official_page: "Offizielle Seite",
+    alternatives: "Alternativen",
+    truncated: "sehr lange Anfrage: nur der Anfang wurde gelesen",
+};
+
+const ENGLISH: Words = Words {
+    to_operator: "Request for an operator: no service is likely enough",
+    most_likely: "the most likely is at",
+    threshold: "the threshold is",
+    candidates: "Candidate services",
+    recommended: "Recommended service",
+    confidence: "confidence",
+    because: "Because",
+    also: "Also",
+    also_why: "the request seems to be about this too",
+    warning: "Note",
+    what_to_do: "What to do",
+    official_page: "Official page",
+    alternatives: "Alternatives",
+    truncated: "very long request: only its beginning was read",
+};
+
+/// The words around an answer in `language` (Italian for a language without them).
+fn words(language: Language) -> &'static Words {
+    match language {
+        Language::De => &GERMAN,
+        Language::En => &ENGLISH,
+        _ => &ITALIAN,
+    }
+}
+
+/// One recommendation for a person at a terminal, in the language of its answer.
 pub fn write_recommendation(out: &mut impl Write, r: &Recommendation) -> std::io::Result<()> {
+    let w = words(r.language);
     if r.abstained {
         writeln!(
             out,
-            "Richiesta da passare a un operatore: nessun servizio è abbastanza probabile \
-             (il più probabile è al {}, la soglia è {}).",
+            "{} ({} {}, {} {}).",
+            w.to_operator,
+            w.most_likely,
             percent(r.confidence),
+            w.threshold,
             percent(r.threshold)
         )?;
-        writeln!(out, "Servizi candidati:")?;
+        writeln!(out, "{}:", w.candidates)?;
         writeln!(
             out,
             "  - {} ({}): {}",
@@ -52,45 +133,49 @@ pub fn write_recommendation(out: &mut impl Write, r: &Recommendation) -> std::io
     }
     writeln!(
         out,
-        "Servizio consigliato: {} ({}), fiducia {}",
+        "{}: {} ({}), {} {}",
+        w.recommended,
         r.name,
         r.service,
+        w.confidence,
         percent(r.confidence)
     )?;
     if !r.explanation.is_empty() {
-        let words: Vec<&str> = r.explanation.iter().map(|e| e.term.as_str()).collect();
-        writeln!(out, "Perché: {}", words.join(", "))?;
+        let terms: Vec<&str> = r.explanation.iter().map(|e| e.term.as_str()).collect();
+        writeln!(out, "{}: {}", w.because, terms.join(", "))?;
     }
     if let Some(s) = &r.secondary {
         writeln!(
             out,
-            "Anche: {} ({}), {} — la richiesta sembra riguardare anche questo",
+            "{}: {} ({}), {} — {}",
+            w.also,
             s.name,
             s.service,
-            percent(s.confidence)
+            percent(s.confidence),
+            w.also_why
         )?;
     }
     writeln!(out)?;
     writeln!(out, "{}", r.answer.text.trim())?;
     if !r.answer.active {
-        writeln!(out, "Attenzione: {}", r.answer.status_note)?;
+        writeln!(out, "{}: {}", w.warning, r.answer.status_note)?;
     }
     writeln!(out)?;
-    writeln!(out, "Cosa fare:")?;
+    writeln!(out, "{}:", w.what_to_do)?;
     for (i, step) in r.answer.next_steps.iter().enumerate() {
         writeln!(out, "  {}. {step}", i + 1)?;
     }
-    writeln!(out, "Pagina ufficiale: {}", r.answer.url)?;
+    writeln!(out, "{}: {}", w.official_page, r.answer.url)?;
     if !r.alternatives.is_empty() {
         let alts: Vec<String> = r
             .alternatives
             .iter()
             .map(|a| format!("{} ({})", a.service, percent(a.confidence)))
             .collect();
-        writeln!(out, "Alternative: {}", alts.join(", "))?;
+        writeln!(out, "{}: {}", w.alternatives, alts.join(", "))?;
     }
     if r.truncated {
-        writeln!(out, "(richiesta molto lunga: è stato letto solo l'inizio)")?;
+        writeln!(out, "({})", w.truncated)?;
     }
     Ok(())
 }

@@ -313,3 +313,88 @@ fn a_catalogue_with_other_services_is_refused() {
     let stderr = clear_error(&output);
     assert!(stderr.contains("trained on"), "{stderr}");
 }
+
+#[test]
+fn answers_in_the_request_language_when_the_catalogue_is_translated() {
+    let catalog = sportello::Catalog::load(&root().join("data/services.toml")).unwrap();
+    let german = &catalog.translations[&sportello::Language::De];
+    let english = &catalog.translations[&sportello::Language::En];
+
+    let json = classify_json(
+        "Mir wurde gekündigt, die Firma hat zugesperrt. Ab wann kann ich den Antrag stellen?",
+    );
+    assert_eq!(json["request_language"], "de");
+    assert_eq!(json["language"], "de");
+    assert_eq!(json["service"], "naspi");
+    assert_eq!(json["answer"]["text"], german["naspi"].simple.as_str());
+    assert_eq!(json["name"], german["naspi"].name.as_str());
+
+    let json = classify_json("I lost my job last week, the company closed. What can I apply for?");
+    assert_eq!(json["language"], "en");
+    assert_eq!(json["answer"]["text"], english["naspi"].simple.as_str());
+
+    // no French catalogue: the answer stays Italian, the request's language is still told
+    let json = classify_json(
+        "Bonjour, j'ai perdu mon travail le mois dernier, est-ce que je peux avoir une aide pour le chômage?",
+    );
+    assert_eq!(json["request_language"], "fr");
+    assert_eq!(json["language"], "it");
+    assert_eq!(
+        json["answer"]["text"],
+        catalog.services[json["service"].as_str().unwrap()]
+            .simple
+            .as_str()
+    );
+
+    let json = classify_json("Mi hanno licenziato, posso chiedere la disoccupazione?");
+    assert_eq!(
+        (json["request_language"].as_str(), json["language"].as_str()),
+        (Some("it"), Some("it"))
+    );
+}
+
+#[test]
+fn the_answer_language_can_be_chosen() {
+    let output = sportello()
+        .args([
+            "classify",
+            "--language",
+            "it",
+            "--json",
+            "I lost my job last week, what can I apply for?",
+        ])
+        .output()
+        .unwrap();
+    succeeded(&output);
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(
+        (json["request_language"].as_str(), json["language"].as_str()),
+        (Some("en"), Some("it"))
+    );
+
+    let output = sportello()
+        .args([
+            "classify",
+            "--language",
+            "de",
+            "quando arriva la pensione di luglio?",
+        ])
+        .output()
+        .unwrap();
+    succeeded(&output);
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(text.contains("Empfohlene Leistung: "), "{text}");
+    assert!(text.contains("Was tun:"), "{text}");
+    assert!(text.contains("Offizielle Seite: https://"), "{text}");
+
+    let output = sportello()
+        .args(["classify", "--language", "xx", "ciao"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("'xx'") && stderr.contains("de, en"),
+        "{stderr}"
+    );
+}
