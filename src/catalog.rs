@@ -16,7 +16,7 @@ pub const OUT_OF_SCOPE: &str = "fuori_ambito";
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Service {
-    /// Official Italian name.
+    /// Official name (in Italian; a translation glosses the Italian names people meet on forms).
     pub name: String,
     /// Two or three short sentences in plain words.
     pub simple: String,
@@ -58,7 +58,7 @@ impl Catalog {
             })
         };
         let mut catalog = read(path)?;
-        for language in Language::ALL.into_iter().skip(1) {
+        for language in Language::ALL.into_iter().filter(|&l| l != Language::It) {
             let translated = translation_path(path, language);
             if !translated.is_file() {
                 continue;
@@ -96,17 +96,35 @@ impl Catalog {
             if *language == Language::It {
                 return Err("Italian is the catalogue's own language, not a translation".into());
             }
-            let ids: Vec<&String> = services.keys().collect();
-            if ids != self.services.keys().collect::<Vec<_>>() {
+            let missing: Vec<&String> = self
+                .services
+                .keys()
+                .filter(|id| !services.contains_key(*id))
+                .collect();
+            let extra: Vec<&String> = services
+                .keys()
+                .filter(|id| !self.services.contains_key(*id))
+                .collect();
+            if !missing.is_empty() || !extra.is_empty() {
                 return Err(format!(
-                    "the {language} translation has the services {ids:?}, not the catalogue's"
+                    "the {language} translation lacks the services {missing:?} and has others \
+                     the catalogue does not: {extra:?}"
                 ));
             }
             for (id, service) in services {
                 check_service(id, service).map_err(|m| format!("{language} translation: {m}"))?;
-                if service.active != self.services[id].active {
+                let italian = &self.services[id];
+                if service.active != italian.active {
                     return Err(format!(
                         "{language} translation: service `{id}` is active in one language only"
+                    ));
+                }
+                if service.next_steps.len() != italian.next_steps.len() {
+                    return Err(format!(
+                        "{language} translation: service `{id}` has {} next steps, the \
+                         catalogue {}",
+                        service.next_steps.len(),
+                        italian.next_steps.len()
                     ));
                 }
             }
@@ -306,9 +324,31 @@ next_steps = ["Rivolgiti all'ufficio giusto"]
             error.contains("services.en.toml") && error.contains("en translation"),
             "{error}"
         );
+        let error = Catalog::load(&path).unwrap_err().to_string();
+        assert!(
+            error.contains("has others") && error.contains("altro"),
+            "{error}"
+        );
         let ended = english.replacen("active = true", "active = false", 1);
         std::fs::write(dir.path().join("services.en.toml"), ended).unwrap();
         let error = Catalog::load(&path).unwrap_err().to_string();
         assert!(error.contains("active in one language only"), "{error}");
+        let more_steps = english.replacen(
+            "next_steps = [\"Apply online\"]",
+            "next_steps = [\"Apply online\", \"Wait\"]",
+            1,
+        );
+        std::fs::write(dir.path().join("services.en.toml"), more_steps).unwrap();
+        let error = Catalog::load(&path).unwrap_err().to_string();
+        assert!(error.contains("2 next steps"), "{error}");
+        // Italian is no translation, and a translation has none of its own
+        let mut catalog = Catalog::parse(TWO).unwrap();
+        catalog
+            .translations
+            .insert(Language::It, catalog.services.clone());
+        assert!(catalog.check().unwrap_err().contains("Italian"));
+        let nested = english.clone() + "\n[translations.de.naspi]\nname = \"x\"\n";
+        std::fs::write(dir.path().join("services.en.toml"), nested).unwrap();
+        assert!(Catalog::load(&path).is_err());
     }
 }

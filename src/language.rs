@@ -5,10 +5,11 @@
 //! the request's language when the catalogue has a translation for it (see
 //! [`crate::catalog::Catalog::load`]), in Italian otherwise.
 //!
-//! Detection counts the request's function words that belong to each language only: a request
-//! is taken for another language when at least [`MIN_MARKERS`] of its words are that language's
-//! markers and more are than Italian's. Short or mixed requests ("naspi?", "ho fatto una call
-//! con HR") stay Italian.
+//! Detection counts the request's function words of each language (a word two languages share,
+//! such as "la" or "de", counts for both): a request is taken for another language when at
+//! least [`MIN_MARKERS`] of its words are that language's and more than are Italian's (of two
+//! other languages with as many, the first in [`Language::ALL`] is taken). Short or mixed
+//! requests ("naspi?", "ho fatto una call con HR") stay Italian.
 
 use std::sync::LazyLock;
 
@@ -34,10 +35,15 @@ use serde::{Deserialize, Serialize};
 pub enum Language {
     /// Italian, the language of the catalogue itself.
     It,
+    /// German (South Tyrol).
     De,
+    /// English.
     En,
+    /// French.
     Fr,
+    /// Spanish.
     Es,
+    /// Portuguese.
     Pt,
 }
 
@@ -85,22 +91,38 @@ impl std::fmt::Display for Language {
 /// are that language's markers.
 const MIN_MARKERS: usize = 2;
 
-// Function words of one language each, lowercase without accents (as `crate::text::fold` makes
-// them). Words shared by two of the languages ("con", "la", "de", "que", "no", "me") are left
-// out, or kept only in the language where they are far more common.
+// Function words of each language, lowercase without accents (as `crate::text::fold` makes
+// them). A word listed in two languages counts for both; words too ambiguous to help ("no",
+// "me", "a", "i", "o", and "it" and "com", which are also the ends of web addresses) are left
+// out.
 const ITALIAN: &[&str] = &[
+    "abbiamo",
+    "adesso",
+    "agli",
+    "ai",
+    "al",
     "alla",
     "alle",
-    "ancora",
+    "allora",
     "anche",
+    "ancora",
     "buonasera",
     "buongiorno",
     "che",
     "chi",
+    "ci",
     "ciao",
+    "col",
+    "come",
+    "con",
     "cosa",
+    "da",
+    "dagli",
+    "dai",
     "dal",
     "dalla",
+    "dalle",
+    "de",
     "degli",
     "dei",
     "del",
@@ -108,7 +130,11 @@ const ITALIAN: &[&str] = &[
     "delle",
     "dello",
     "devo",
+    "di",
     "dopo",
+    "dove",
+    "e",
+    "era",
     "gia",
     "gli",
     "grazie",
@@ -116,51 +142,105 @@ const ITALIAN: &[&str] = &[
     "hanno",
     "ho",
     "il",
+    "in",
+    "io",
+    "la",
+    "le",
     "lo",
+    "loro",
+    "ma",
+    "mi",
     "mia",
     "mie",
     "miei",
     "mio",
     "molto",
+    "ne",
+    "negli",
+    "nei",
     "nel",
     "nella",
     "nelle",
+    "nessuno",
+    "niente",
+    "noi",
+    "non",
+    "nostra",
+    "nostro",
+    "ogni",
+    "per",
     "perche",
+    "pero",
     "piu",
     "posso",
+    "qualcosa",
     "quando",
+    "quella",
+    "quelli",
+    "quello",
     "questa",
+    "questi",
     "questo",
+    "quindi",
     "salve",
+    "se",
     "sempre",
+    "si",
+    "siamo",
     "sono",
+    "stato",
     "sto",
+    "su",
+    "sul",
+    "sulla",
+    "sulle",
+    "tutte",
+    "tutti",
+    "tutto",
+    "un",
+    "una",
+    "voi",
+    "volevo",
     "vorrei",
+    "vostra",
+    "vostro",
 ];
 const GERMAN: &[&str] = &[
-    "aber", "am", "auch", "auf", "bei", "bin", "bitte", "danke", "dass", "der", "die", "ein",
-    "eine", "einen", "einer", "fur", "geehrte", "gibt", "hab", "habe", "haben", "hat", "hon",
-    "ich", "ist", "isch", "kann", "koa", "mein", "meine", "meinen", "meiner", "mir", "mit", "muss",
-    "nicht", "nit", "noch", "oder", "schon", "sehr", "seit", "sind", "und", "von", "wann", "warum",
-    "was", "wenn", "wie", "wir", "wird", "wos", "zum", "zur",
+    "aber", "am", "an", "auch", "auf", "bei", "bin", "bitte", "danke", "das", "dass", "dem", "den",
+    "der", "die", "doch", "ein", "eine", "einen", "einer", "fur", "geehrte", "gibt", "hab", "habe",
+    "haben", "hallo", "hat", "hon", "ich", "ihnen", "ihr", "im", "immer", "in", "isch", "ist",
+    "jetzt", "kann", "keine", "koa", "mein", "meine", "meinen", "meiner", "mir", "mit", "muss",
+    "nach", "nicht", "nit", "noch", "nur", "oder", "schon", "sehr", "seit", "sich", "sind", "und",
+    "uns", "vom", "von", "wann", "warum", "was", "weil", "welche", "wenn", "wer", "wie", "wir",
+    "wird", "wo", "wos", "zu", "zum", "zur",
 ];
 const ENGLISH: &[&str] = &[
-    "am", "and", "are", "been", "can", "could", "dear", "does", "for", "from", "get", "got",
-    "hello", "how", "have", "has", "is", "it", "my", "not", "of", "please", "thank", "thanks",
-    "that", "the", "this", "to", "was", "we", "what", "when", "where", "why", "will", "with",
-    "would", "you", "your",
+    "about", "am", "an", "and", "any", "are", "at", "be", "been", "but", "can", "come", "could",
+    "dear", "did", "didn", "does", "doesn", "don", "for", "from", "get", "got", "had", "has",
+    "have", "he", "hello", "her", "hi", "his", "how", "if", "in", "is", "many", "much", "my",
+    "not", "of", "on", "or", "our", "please", "she", "still", "thank", "thanks", "that", "the",
+    "their", "them", "there", "they", "this", "to", "us", "was", "we", "what", "when", "where",
+    "which", "who", "why", "will", "with", "would", "yes", "you", "your",
 ];
 const FRENCH: &[&str] = &[
-    "au", "aux", "avec", "avez", "bonjour", "cette", "dans", "est", "etre", "je", "les", "mais",
-    "merci", "mes", "mon", "nous", "pas", "pour", "suis", "sur", "tres", "une", "vous",
+    "au", "aussi", "aux", "avec", "avez", "bonjour", "ce", "cette", "dans", "de", "depuis", "elle",
+    "en", "est", "et", "etre", "je", "la", "le", "les", "leur", "ma", "mais", "merci", "mes",
+    "moi", "mon", "ne", "non", "nous", "on", "ont", "pas", "pour", "pourquoi", "qu", "que", "rien",
+    "se", "sont", "suis", "sur", "toujours", "tres", "un", "une", "vous",
 ];
 const SPANISH: &[&str] = &[
-    "ayuda", "como", "cuando", "desde", "donde", "estoy", "esta", "este", "gracias", "hay", "hola",
-    "las", "los", "mis", "muy", "necesito", "para", "porque", "puedo", "soy", "trabajo", "y", "yo",
+    "al", "algo", "aqui", "ayuda", "como", "con", "cuando", "cuanto", "de", "del", "desde",
+    "donde", "dos", "el", "en", "esa", "ese", "eso", "esta", "este", "estoy", "gracias", "hay",
+    "hola", "la", "las", "los", "mi", "mientras", "mis", "muy", "necesito", "nos", "nuestra",
+    "nuestro", "para", "por", "porque", "puedo", "que", "se", "sobre", "soy", "su", "sus",
+    "tambien", "todavia", "trabajo", "un", "una", "usted", "ustedes", "y", "ya", "yo",
 ];
 const PORTUGUESE: &[&str] = &[
-    "ao", "aos", "com", "ela", "ele", "estou", "eu", "isso", "mas", "meu", "minha", "muito", "nao",
-    "obrigada", "obrigado", "ola", "pra", "sou", "tambem", "tenho", "trabalho", "voce", "voces",
+    "agora", "ainda", "ao", "aos", "aquela", "aquele", "da", "das", "de", "dos", "e", "ela", "ele",
+    "essa", "esse", "estou", "eu", "foi", "fui", "isso", "mas", "meu", "meus", "minha", "minhas",
+    "muito", "nao", "nas", "nos", "nossa", "nosso", "obrigada", "obrigado", "ola", "pela", "pelo",
+    "por", "pra", "que", "sao", "se", "seu", "sou", "sua", "tambem", "tenho", "trabalho", "um",
+    "uma", "voce", "voces",
 ];
 
 /// Each marker word and the languages (bits by [`Language::ALL`] index) it marks.
@@ -177,24 +257,31 @@ static MARKERS: LazyLock<FxHashMap<&'static str, u8>> = LazyLock::new(|| {
 /// The language a request is written in: the one with the most marker words among its words,
 /// if at least [`MIN_MARKERS`] and more than Italian's; Italian otherwise.
 pub fn detect(text: &str) -> Language {
-    let mut counts = [0usize; Language::ALL.len()];
     let folded = crate::text::fold(crate::text::head(text));
-    for word in folded.split(|c: char| !c.is_alphanumeric()) {
+    detect_words(folded.split(|c: char| !c.is_alphanumeric()))
+}
+
+/// [`detect`] from a request's words already in their normal form (lowercase, no accents), such
+/// as [`crate::model::Scores::words`].
+pub fn detect_words<'a>(words: impl IntoIterator<Item = &'a str>) -> Language {
+    let mut counts = [0usize; Language::ALL.len()];
+    for word in words {
         if let Some(&bits) = MARKERS.get(word) {
             for (i, count) in counts.iter_mut().enumerate() {
                 *count += usize::from(bits & (1 << i) != 0);
             }
         }
     }
-    let italian = counts[0];
-    let (best, &most) = counts
-        .iter()
-        .enumerate()
-        .skip(1)
-        .max_by_key(|&(i, &n)| (n, std::cmp::Reverse(i)))
+    let count = |language: Language| counts[language as usize];
+    let italian = count(Language::It);
+    let (best, most) = Language::ALL
+        .into_iter()
+        .filter(|&l| l != Language::It)
+        .map(|l| (l, count(l)))
+        .max_by_key(|&(l, n)| (n, std::cmp::Reverse(l)))
         .expect("more than one language");
     if most >= MIN_MARKERS && most > italian {
-        Language::ALL[best]
+        best
     } else {
         Language::It
     }
@@ -251,6 +338,13 @@ mod tests {
             Language::It
         );
         assert_eq!(detect(""), Language::It);
+    }
+
+    #[test]
+    fn a_language_indexes_its_place_in_all() {
+        for (i, language) in Language::ALL.into_iter().enumerate() {
+            assert_eq!(language as usize, i);
+        }
     }
 
     #[test]

@@ -317,7 +317,7 @@ impl Classifier {
         options: &RecommendOptions,
     ) -> Recommendation {
         let ranking = scores.ranking();
-        let request_language = language::detect(text);
+        let request_language = language::detect_words(scores.words());
         let (language, services) = self
             .catalog()
             .in_language(options.language.unwrap_or(request_language));

@@ -269,16 +269,18 @@ const FORMULAS: &[&str] = &[
 const OTHER_STOPWORDS: &[&str] = &[
     "aber", "am", "an", "au", "auch", "auf", "aux", "avec", "avez", "avoir", "bei", "beim", "bin",
     "bitte", "bonjour", "ca", "cela", "cette", "com", "comment", "como", "cuando", "danke", "dans",
-    "das", "dass", "dem", "den", "der", "des", "die", "donde", "dos", "du", "ein", "eine", "einem",
-    "einen", "einer", "el", "elle", "em", "en", "er", "es", "est", "estou", "estoy", "et", "etre",
-    "eu", "fur", "gracias", "hab", "habe", "haben", "hat", "hola", "ich", "ihr", "ils", "im",
-    "isch", "ist", "j", "je", "las", "les", "los", "mais", "mas", "mein", "meine", "meinen",
-    "meiner", "merci", "meu", "mich", "minha", "mir", "mis", "mit", "mon", "muy", "na", "nach",
-    "nas", "noch", "nos", "nous", "ob", "obrigada", "obrigado", "oder", "ola", "onde", "os", "ou",
-    "par", "para", "pero", "por", "pour", "quand", "que", "quoi", "sa", "schon", "seit", "ses",
-    "seu", "sie", "sind", "so", "son", "sou", "soy", "suis", "sur", "sus", "tem", "tengo", "tenho",
-    "tiene", "um", "uma", "und", "une", "unos", "vc", "voce", "vom", "von", "vous", "wann",
-    "warum", "wenn", "werden", "wie", "wir", "wird", "wo", "y", "yo", "zu", "zum", "zur",
+    "das", "dass", "dem", "den", "der", "des", "die", "diese", "dieser", "dieses", "donde", "dos",
+    "du", "ein", "eine", "einem", "einen", "einer", "el", "elle", "em", "en", "er", "es", "est",
+    "estou", "estoy", "et", "etre", "eu", "fur", "gibt", "gracias", "hab", "habe", "haben", "hat",
+    "hola", "ich", "ihr", "ils", "im", "isch", "ist", "j", "je", "kann", "las", "les", "los",
+    "mais", "mas", "mein", "meine", "meinem", "meinen", "meiner", "meines", "merci", "meu", "mich",
+    "minha", "mir", "mis", "mit", "mon", "muss", "muy", "na", "nach", "nas", "noch", "nos", "nous",
+    "ob", "obrigada", "obrigado", "oder", "ola", "onde", "os", "ou", "par", "para", "pero", "por",
+    "pour", "quand", "que", "quoi", "sa", "schon", "sein", "seine", "seit", "ses", "seu", "sie",
+    "sind", "so", "soll", "son", "sou", "soy", "suis", "sur", "sus", "tem", "tengo", "tenho",
+    "tiene", "um", "uma", "und", "une", "unos", "unser", "unsere", "vc", "voce", "vom", "von",
+    "vous", "wann", "war", "warum", "wenn", "werden", "wie", "wir", "wird", "wo", "wurde", "y",
+    "yo", "zu", "zum", "zur",
 ];
 
 /// A hash set of a word list: looked up once per word of every request.

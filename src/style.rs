@@ -48,7 +48,8 @@ const DETAIL_MARKERS: &[&str] = &[
     "yours faithfully",
     "yours sincerely",
     "sehr geehrte",
-    "freundlichen grussen",
+    // "Grüßen" folds to "grußen" (NFKD keeps ß), "Grüssen" to "grussen"
+    "freundlichen gru",
     "voraussetzungen",
     "unterlagen",
 ];
@@ -91,5 +92,13 @@ mod tests {
             Style::Detailed
         );
         assert_eq!(resolve(Style::Simple, "Spett.le INPS", 2), Style::Simple);
+        // German and English letters
+        for letter in [
+            "Arbeitslos seit März. Mit freundlichen Grüßen",
+            "arbeitslos, mit freundlichen Grüssen",
+            "Dear Sir or Madam, I lost my job.",
+        ] {
+            assert_eq!(choose_style(letter, 6), Style::Detailed, "{letter}");
+        }
     }
 }

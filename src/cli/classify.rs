@@ -61,6 +61,21 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     if let Some(path) = &args.catalog {
         classifier = classifier.with_catalog(Catalog::load(path)?)?;
     }
+    if let Some(language) = args.language
+        && !classifier.catalog().languages().contains(&language)
+    {
+        eprintln!(
+            "sportello: the catalogue has no {language} translation (it has {}): the answers \
+             are in Italian",
+            classifier
+                .catalog()
+                .languages()
+                .into_iter()
+                .map(Language::code)
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
     if let Some(path) = &args.batch {
         return batch(&classifier, path, &options);
     }

@@ -57,13 +57,14 @@ const ITALIAN: Words = Words {
 };
 
 const GERMAN: Words = Words {
-    to_operator: "Anfrage für einen Mitarbeiter: keine Leistung ist wahrscheinlich genug",
+    to_operator: "Anfrage an eine Sachbearbeiterin oder einen Sachbearbeiter weiterleiten: keine \
+                  Leistung ist wahrscheinlich genug",
     most_likely: "die wahrscheinlichste liegt bei",
     threshold: "die Schwelle ist",
     candidates: "Mögliche Leistungen",
     recommended: "Empfohlene Leistung",
     confidence: "Sicherheit",
-    because: "Weil",
+    because: "Gründe",
     also: "Auch",
     also_why: "die Anfrage scheint auch dies zu betreffen",
     warning: "Achtung",
@@ -80,7 +81,7 @@ const ENGLISH: Words = Words {
     candidates: "Candidate services",
     recommended: "Recommended service",
     confidence: "confidence",
-    because: "Because",
+    because: "Why",
     also: "Also",
     also_why: "the request seems to be about this too",
     warning: "Note",
@@ -90,12 +91,66 @@ const ENGLISH: Words = Words {
     truncated: "very long request: only its beginning was read",
 };
 
-/// The words around an answer in `language` (Italian for a language without them).
+const FRENCH: Words = Words {
+    to_operator: "Demande à transmettre à un opérateur : aucun service n'est assez probable",
+    most_likely: "le plus probable est à",
+    threshold: "le seuil est",
+    candidates: "Services possibles",
+    recommended: "Service conseillé",
+    confidence: "confiance",
+    because: "Pourquoi",
+    also: "Aussi",
+    also_why: "la demande semble concerner aussi ceci",
+    warning: "Attention",
+    what_to_do: "Que faire",
+    official_page: "Page officielle",
+    alternatives: "Autres services",
+    truncated: "demande très longue : seul le début a été lu",
+};
+
+const SPANISH: Words = Words {
+    to_operator: "Solicitud para un operador: ningún servicio es lo bastante probable",
+    most_likely: "el más probable está al",
+    threshold: "el umbral es",
+    candidates: "Servicios posibles",
+    recommended: "Servicio recomendado",
+    confidence: "confianza",
+    because: "Por qué",
+    also: "También",
+    also_why: "la solicitud parece referirse también a esto",
+    warning: "Atención",
+    what_to_do: "Qué hacer",
+    official_page: "Página oficial",
+    alternatives: "Alternativas",
+    truncated: "solicitud muy larga: solo se leyó el principio",
+};
+
+const PORTUGUESE: Words = Words {
+    to_operator: "Pedido para um operador: nenhum serviço é provável o suficiente",
+    most_likely: "o mais provável está em",
+    threshold: "o limiar é",
+    candidates: "Serviços possíveis",
+    recommended: "Serviço recomendado",
+    confidence: "confiança",
+    because: "Porquê",
+    also: "Também",
+    also_why: "o pedido parece referir-se também a isto",
+    warning: "Atenção",
+    what_to_do: "O que fazer",
+    official_page: "Página oficial",
+    alternatives: "Alternativas",
+    truncated: "pedido muito longo: só o início foi lido",
+};
+
+/// The words around an answer in `language`.
 fn words(language: Language) -> &'static Words {
     match language {
+        Language::It => &ITALIAN,
         Language::De => &GERMAN,
         Language::En => &ENGLISH,
-        _ => &ITALIAN,
+        Language::Fr => &FRENCH,
+        Language::Es => &SPANISH,
+        Language::Pt => &PORTUGUESE,
     }
 }
 

@@ -23,8 +23,11 @@ use crate::error::{Error, Result};
 use crate::features::FeatureSpace;
 use crate::text::TextAnalyzer;
 
-/// Version of the model format; bumped whenever old files could be misread.
-pub const FORMAT_VERSION: u32 = 4;
+/// Version of the model format written; bumped whenever old files could be misread, or old
+/// binaries could not read new files (5: the catalogue's translations).
+pub const FORMAT_VERSION: u32 = 5;
+/// The oldest format still read: a format-4 file is a format-5 file without translations.
+pub const OLDEST_FORMAT_READ: u32 = 4;
 const FORMAT_NAME: &str = "sportello-model";
 pub const MODEL_FILE: &str = "model.json";
 pub const TOKENIZER_FILE: &str = "tokenizer.json";
@@ -130,11 +133,12 @@ impl Classifier {
                 format!("format `{}` is not `{FORMAT_NAME}`", manifest.format),
             ));
         }
-        if manifest.format_version != FORMAT_VERSION {
+        if !(OLDEST_FORMAT_READ..=FORMAT_VERSION).contains(&manifest.format_version) {
             return Err(Error::model(
                 &manifest_path,
                 format!(
-                    "format version {} is not supported (this sportello reads version {FORMAT_VERSION}); retrain the model",
+                    "format version {} is not supported (this sportello reads versions \
+                     {OLDEST_FORMAT_READ} to {FORMAT_VERSION}); retrain the model",
                     manifest.format_version
                 ),
             ));
@@ -173,7 +177,7 @@ impl Classifier {
             Ok(file)
         });
         let (analyzer, file) = (analyzer?, file?);
-        if file.format_version != FORMAT_VERSION {
+        if file.format_version != manifest.format_version {
             return Err(Error::model(
                 &model_path,
                 "format version differs from the manifest",

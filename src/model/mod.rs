@@ -89,12 +89,19 @@ pub struct Scores {
     pub logits: Vec<f64>,
     /// True when the request was longer than the length cap and only its start was read.
     pub truncated: bool,
+    /// The request as read: cleaned, its personal data redacted.
+    text: String,
     analysis: Analysis,
     occurrences: Vec<Occurrence>,
     row: SparseRow,
 }
 
 impl Scores {
+    /// The request's words in their normal form (lowercase, no accents), in order.
+    pub fn words(&self) -> impl Iterator<Item = &str> {
+        self.analysis.words.iter().map(String::as_str)
+    }
+
     /// Label indices by decreasing probability.
     pub fn ranking(&self) -> Vec<usize> {
         let mut order: Vec<usize> = (0..self.probabilities.len()).collect();
@@ -563,7 +570,8 @@ impl Classifier {
     /// Scores one request (its personal data redacted first).
     pub fn score(&self, text: &str) -> Result<Scores> {
         let cleaned = crate::text::clean(text);
-        let analysis = self.analyzer.analyze(&redact(&cleaned.text).text)?;
+        let text = redact(&cleaned.text).text;
+        let analysis = self.analyzer.analyze(&text)?;
         let occurrences = self.features.occurrences(&analysis);
         let row = self.features.vector(&occurrences);
         let z = self.linear.logits(&row);
@@ -572,6 +580,7 @@ impl Classifier {
             probabilities,
             logits: z,
             truncated: cleaned.truncated,
+            text,
             analysis,
             occurrences,
             row,
@@ -650,6 +659,7 @@ impl Classifier {
             .collect();
         ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         ranked.truncate(max);
+        as_written(&scores.text, &mut ranked);
         ranked
     }
 
@@ -709,6 +719,24 @@ fn average_weights(space: &FeatureSpace, models: &[(&FeatureSpace, &Linear)]) ->
 }
 
 /// Index and value of the largest probability.
+/// Gives the explained words as the request wrote them, in lowercase ("reversibilità",
+/// "kündigung" rather than the normal forms "reversibilita", "kundigung"): each term becomes the
+/// first word of `text` that folds to it; a term no word folds to stays as it is. ASCII words
+/// are their own normal form, so only the others are folded.
+fn as_written(text: &str, terms: &mut [(String, f64)]) {
+    for word in text.split(|c: char| !c.is_alphanumeric()) {
+        if word.is_ascii() {
+            continue;
+        }
+        let folded = crate::text::fold(word);
+        for (term, _) in terms.iter_mut() {
+            if *term == folded {
+                *term = word.to_lowercase();
+            }
+        }
+    }
+}
+
 fn top(p: &[f64]) -> (usize, f64) {
     p.iter()
         .copied()

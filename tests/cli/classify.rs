@@ -398,3 +398,106 @@ fn the_answer_language_can_be_chosen() {
         "{stderr}"
     );
 }
+
+#[test]
+fn terminal_words_follow_the_answer_language() {
+    let output = sportello()
+        .args([
+            "classify",
+            "My company closed and I lost my job, what can I get?",
+        ])
+        .output()
+        .unwrap();
+    succeeded(&output);
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(text.contains("Recommended service: "), "{text}");
+    assert!(text.contains("What to do:"), "{text}");
+
+    // an operator's case, told in German
+    let output = sportello()
+        .args([
+            "classify",
+            "--threshold",
+            "1",
+            "Ich habe eine Frage zu meinem Antrag, wie lange dauert das?",
+        ])
+        .output()
+        .unwrap();
+    succeeded(&output);
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        text.starts_with("Anfrage an eine Sachbearbeiterin"),
+        "{text}"
+    );
+    assert!(text.contains("Mögliche Leistungen:"), "{text}");
+
+    // a language the catalogue lacks: Italian answers, and a note on standard error
+    let output = sportello()
+        .args([
+            "classify",
+            "--language",
+            "pt",
+            "quando arriva la pensione di luglio?",
+        ])
+        .output()
+        .unwrap();
+    succeeded(&output);
+    assert!(
+        String::from_utf8(output.stdout)
+            .unwrap()
+            .contains("Servizio consigliato: ")
+    );
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.contains("no pt translation"), "{stderr}");
+}
+
+#[test]
+fn batch_lines_carry_their_languages() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.jsonl");
+    std::fs::write(
+        &input,
+        "{\"id\": 1, \"text\": \"Ich habe meine Arbeit verloren, was kann ich beantragen?\"}\n\
+         {\"id\": 2, \"text\": \"mi hanno licenziato, cosa posso chiedere?\"}\n",
+    )
+    .unwrap();
+    let output = sportello()
+        .args(["classify", "--json", "--batch"])
+        .arg(&input)
+        .output()
+        .unwrap();
+    succeeded(&output);
+    let lines: Vec<serde_json::Value> = output
+        .stdout
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.is_empty())
+        .map(|l| serde_json::from_slice(l).unwrap())
+        .collect();
+    assert_eq!(
+        (lines[0]["id"].as_i64(), lines[0]["language"].as_str()),
+        (Some(1), Some("de"))
+    );
+    assert_eq!(
+        (lines[1]["id"].as_i64(), lines[1]["language"].as_str()),
+        (Some(2), Some("it"))
+    );
+}
+
+#[test]
+fn a_catalogue_without_translations_answers_in_italian() {
+    let dir = tempfile::tempdir().unwrap();
+    let catalog = dir.path().join("services.toml");
+    std::fs::copy(root().join("data/services.toml"), &catalog).unwrap();
+    let output = sportello()
+        .args(["classify", "--json", "--catalog"])
+        .arg(&catalog)
+        .arg("Ich habe meine Arbeit verloren, was kann ich beantragen?")
+        .output()
+        .unwrap();
+    succeeded(&output);
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(
+        (json["request_language"].as_str(), json["language"].as_str()),
+        (Some("de"), Some("it"))
+    );
+}
