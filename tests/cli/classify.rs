@@ -11,6 +11,20 @@ fn classify_json(text: &str) -> serde_json::Value {
     serde_json::from_slice(&output.stdout).unwrap()
 }
 
+/// Standard output of a successful `sportello classify ARGS…`.
+fn classify_stdout(args: &[&str]) -> String {
+    let output = sportello().arg("classify").args(args).output().unwrap();
+    succeeded(&output);
+    String::from_utf8(output.stdout).unwrap()
+}
+
+/// The `request_language` and `language` of a JSON answer.
+fn languages(json: &str) -> (String, String) {
+    let json: serde_json::Value = serde_json::from_str(json).unwrap();
+    let field = |name: &str| json[name].as_str().unwrap().to_string();
+    (field("request_language"), field("language"))
+}
+
 #[test]
 fn json_output_has_the_contract_fields() {
     let json = classify_json("Mi hanno licenziato, posso chiedere la disoccupazione?");
@@ -355,34 +369,15 @@ fn answers_in_the_request_language_when_the_catalogue_is_translated() {
 
 #[test]
 fn the_answer_language_can_be_chosen() {
-    let output = sportello()
-        .args([
-            "classify",
-            "--language",
-            "it",
-            "--json",
-            "I lost my job last week, what can I apply for?",
-        ])
-        .output()
-        .unwrap();
-    succeeded(&output);
-    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
-    assert_eq!(
-        (json["request_language"].as_str(), json["language"].as_str()),
-        (Some("en"), Some("it"))
-    );
+    let json = classify_stdout(&[
+        "--language",
+        "it",
+        "--json",
+        "I lost my job last week, what can I apply for?",
+    ]);
+    assert_eq!(languages(&json), ("en".into(), "it".into()));
 
-    let output = sportello()
-        .args([
-            "classify",
-            "--language",
-            "de",
-            "quando arriva la pensione di luglio?",
-        ])
-        .output()
-        .unwrap();
-    succeeded(&output);
-    let text = String::from_utf8(output.stdout).unwrap();
+    let text = classify_stdout(&["--language", "de", "quando arriva la pensione di luglio?"]);
     assert!(text.contains("Empfohlene Leistung: "), "{text}");
     assert!(text.contains("Was tun:"), "{text}");
     assert!(text.contains("Offizielle Seite: https://"), "{text}");
@@ -401,30 +396,16 @@ fn the_answer_language_can_be_chosen() {
 
 #[test]
 fn terminal_words_follow_the_answer_language() {
-    let output = sportello()
-        .args([
-            "classify",
-            "My company closed and I lost my job, what can I get?",
-        ])
-        .output()
-        .unwrap();
-    succeeded(&output);
-    let text = String::from_utf8(output.stdout).unwrap();
+    let text = classify_stdout(&["My company closed and I lost my job, what can I get?"]);
     assert!(text.contains("Recommended service: "), "{text}");
     assert!(text.contains("What to do:"), "{text}");
 
     // an operator's case, told in German
-    let output = sportello()
-        .args([
-            "classify",
-            "--threshold",
-            "1",
-            "Ich habe eine Frage zu meinem Antrag, wie lange dauert das?",
-        ])
-        .output()
-        .unwrap();
-    succeeded(&output);
-    let text = String::from_utf8(output.stdout).unwrap();
+    let text = classify_stdout(&[
+        "--threshold",
+        "1",
+        "Ich habe eine Frage zu meinem Antrag, wie lange dauert das?",
+    ]);
     assert!(
         text.starts_with("Anfrage an eine Sachbearbeiterin"),
         "{text}"
@@ -488,16 +469,11 @@ fn a_catalogue_without_translations_answers_in_italian() {
     let dir = tempfile::tempdir().unwrap();
     let catalog = dir.path().join("services.toml");
     std::fs::copy(root().join("data/services.toml"), &catalog).unwrap();
-    let output = sportello()
-        .args(["classify", "--json", "--catalog"])
-        .arg(&catalog)
-        .arg("Ich habe meine Arbeit verloren, was kann ich beantragen?")
-        .output()
-        .unwrap();
-    succeeded(&output);
-    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
-    assert_eq!(
-        (json["request_language"].as_str(), json["language"].as_str()),
-        (Some("de"), Some("it"))
-    );
+    let json = classify_stdout(&[
+        "--json",
+        "--catalog",
+        catalog.to_str().unwrap(),
+        "Ich habe meine Arbeit verloren, was kann ich beantragen?",
+    ]);
+    assert_eq!(languages(&json), ("de".into(), "it".into()));
 }
