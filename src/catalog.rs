@@ -70,13 +70,16 @@ impl Catalog {
                     message: "a translation cannot hold translations of its own".into(),
                 });
             }
+            // the translation alone was checked as a catalogue when parsed
+            catalog
+                .check_translation(language, &translation.services)
+                .map_err(|message| Error::Catalog {
+                    path: translated,
+                    message,
+                })?;
             catalog
                 .translations
                 .insert(language, std::mem::take(&mut translation.services));
-            catalog.check().map_err(|message| Error::Catalog {
-                path: translated,
-                message,
-            })?;
         }
         Ok(catalog)
     }
@@ -92,41 +95,51 @@ impl Catalog {
     /// every translation has the same services, each complete and as active as in Italian.
     pub fn check(&self) -> std::result::Result<(), String> {
         self.check_services()?;
-        for (language, services) in &self.translations {
-            if *language == Language::It {
-                return Err("Italian is the catalogue's own language, not a translation".into());
-            }
-            let missing: Vec<&String> = self
-                .services
-                .keys()
-                .filter(|id| !services.contains_key(*id))
-                .collect();
-            let extra: Vec<&String> = services
-                .keys()
-                .filter(|id| !self.services.contains_key(*id))
-                .collect();
-            if !missing.is_empty() || !extra.is_empty() {
-                return Err(format!(
-                    "the {language} translation lacks the services {missing:?} and has others \
+        self.translations
+            .iter()
+            .try_for_each(|(&language, services)| self.check_translation(language, services))
+    }
+
+    /// Checks a translation against the catalogue: not Italian, the same services, each
+    /// complete, as active and with as many next steps.
+    fn check_translation(
+        &self,
+        language: Language,
+        services: &BTreeMap<String, Service>,
+    ) -> std::result::Result<(), String> {
+        if language == Language::It {
+            return Err("Italian is the catalogue's own language, not a translation".into());
+        }
+        let missing: Vec<&String> = self
+            .services
+            .keys()
+            .filter(|id| !services.contains_key(*id))
+            .collect();
+        let extra: Vec<&String> = services
+            .keys()
+            .filter(|id| !self.services.contains_key(*id))
+            .collect();
+        if !missing.is_empty() || !extra.is_empty() {
+            return Err(format!(
+                "the {language} translation lacks the services {missing:?} and has others \
                      the catalogue does not: {extra:?}"
+            ));
+        }
+        for (id, service) in services {
+            check_service(id, service).map_err(|m| format!("{language} translation: {m}"))?;
+            let italian = &self.services[id];
+            if service.active != italian.active {
+                return Err(format!(
+                    "{language} translation: service `{id}` is active in one language only"
                 ));
             }
-            for (id, service) in services {
-                check_service(id, service).map_err(|m| format!("{language} translation: {m}"))?;
-                let italian = &self.services[id];
-                if service.active != italian.active {
-                    return Err(format!(
-                        "{language} translation: service `{id}` is active in one language only"
-                    ));
-                }
-                if service.next_steps.len() != italian.next_steps.len() {
-                    return Err(format!(
-                        "{language} translation: service `{id}` has {} next steps, the \
+            if service.next_steps.len() != italian.next_steps.len() {
+                return Err(format!(
+                    "{language} translation: service `{id}` has {} next steps, the \
                          catalogue {}",
-                        service.next_steps.len(),
-                        italian.next_steps.len()
-                    ));
-                }
+                    service.next_steps.len(),
+                    italian.next_steps.len()
+                ));
             }
         }
         Ok(())
@@ -321,12 +334,10 @@ next_steps = ["Rivolgiti all'ufficio giusto"]
         std::fs::write(dir.path().join("services.en.toml"), extra).unwrap();
         let error = Catalog::load(&path).unwrap_err().to_string();
         assert!(
-            error.contains("services.en.toml") && error.contains("en translation"),
-            "{error}"
-        );
-        let error = Catalog::load(&path).unwrap_err().to_string();
-        assert!(
-            error.contains("has others") && error.contains("altro"),
+            error.contains("services.en.toml")
+                && error.contains("en translation")
+                && error.contains("has others")
+                && error.contains("altro"),
             "{error}"
         );
         let ended = english.replacen("active = true", "active = false", 1);
