@@ -5,7 +5,8 @@
 //!
 //! cargo run --release --example tune -- data/requests.jsonl 3 "width=8192,alpha=0.1" "cmax=5" ...
 //!
-//! Keys: width, alpha, iters, final, cmin, cmax, min_df, bigrams, subwords, tail, seed, vocab (the tokenizer's).
+//! Keys: width, alpha, iters, final, cmin, cmax, min_df, bigrams, subwords, tail, share (of the width
+//! for other languages' terms), elide, seed, vocab (the tokenizer's).
 
 use std::path::Path;
 use std::time::Instant;
@@ -34,6 +35,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 "bigrams" => features.word_bigrams = v.parse()?,
                 "subwords" => features.subwords = v.parse()?,
                 "tail" => features.tail = v.parse()?,
+                "share" => features.other_languages_share = v.parse()?,
+                "elide" => features.expand_elisions = v.parse()?,
                 "alpha" => params.alpha = v.parse()?,
                 "iters" => params.max_iterations = v.parse()?,
                 "final" => params.final_iterations = v.parse()?,

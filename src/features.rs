@@ -27,7 +27,7 @@ pub type Float = f32;
 /// linfa's regression needs the whole training matrix dense in memory: the vocabulary is
 /// narrowed so that rows × width stays within this many values (1 GiB of f32), which keeps
 /// training on 100k requests under 2 GB. It binds above 21,845 requests at the default width of
-/// 12288: 33,853 requests (the shipped data) get 7929 columns (see [`FeatureParams::dense_width`]).
+/// 12288: 42,522 requests (the shipped data) get 6312 columns (see [`FeatureParams::dense_width`]).
 /// The solver's f64 attempt, at twice the bytes, runs only when its matrix fits in the same bytes.
 pub const MAX_DENSE_VALUES: usize = 256 * 1024 * 1024;
 
@@ -50,6 +50,16 @@ pub struct FeatureParams {
     /// service they lean to (see [`crate::tail`]).
     #[serde(default)]
     pub tail: bool,
+    /// Share of the width kept for the terms that best tell the services apart among the
+    /// training requests written in another language than Italian (see [`crate::language`]):
+    /// ranked over all requests, their terms lose to the frequent Italian ones. 0 keeps the
+    /// ranking over all requests alone. Read only when choosing the vocabulary.
+    #[serde(default)]
+    pub other_languages_share: f64,
+    /// Read the elided preposition "d'" as "di", so that "carta d'identità" and "carta di
+    /// identità" make the same terms.
+    #[serde(default)]
+    pub expand_elisions: bool,
 }
 
 impl Default for FeatureParams {
@@ -62,6 +72,8 @@ impl Default for FeatureParams {
             char_ngram_min: 3,
             char_ngram_max: 4,
             tail: true,
+            other_languages_share: 0.15,
+            expand_elisions: true,
         }
     }
 }
@@ -84,6 +96,12 @@ impl FeatureParams {
         }
         if self.min_df == 0 {
             return Err(Error::InvalidParam("min_df must be at least 1".into()));
+        }
+        if !(0.0..=0.5).contains(&self.other_languages_share) {
+            return Err(Error::InvalidParam(format!(
+                "other_languages_share must be between 0 and 0.5 (got {})",
+                self.other_languages_share
+            )));
         }
         if self.char_ngram_min > self.char_ngram_max {
             return Err(Error::InvalidParam(format!(
@@ -138,11 +156,12 @@ fn visit_terms(analysis: &Analysis, params: &FeatureParams, mut visit: impl FnMu
     let kept: Vec<usize> = (0..analysis.words.len())
         .filter(|&i| !crate::stopwords::is_formula(&analysis.words[i]))
         .collect();
+    let word_at = |i: usize| spelled_out(&analysis.words[i], params);
     for (k, &i) in kept.iter().enumerate() {
-        let word = analysis.words[i].as_str();
+        let word = word_at(i);
         visit(Visit::WordTerm(word, i));
         if let (true, Some(&j)) = (params.word_bigrams, kept.get(k + 1)) {
-            term(&mut buf, "b:", &[word, " ", &analysis.words[j]]);
+            term(&mut buf, "b:", &[word, " ", word_at(j)]);
             visit(Visit::Term(&buf, i, j));
         }
         if params.subwords && analysis.pieces[i].len() > 1 {
@@ -154,6 +173,16 @@ fn visit_terms(analysis: &Analysis, params: &FeatureParams, mut visit: impl FnMu
         if params.char_ngram_max > 0 && !word.starts_with('[') {
             visit(Visit::CharTerms(word, i));
         }
+    }
+}
+
+/// A word as the terms read it: with [`FeatureParams::expand_elisions`], the elided "d'" (a word
+/// of its own after the tokenizer) as "di".
+fn spelled_out<'w>(word: &'w str, params: &FeatureParams) -> &'w str {
+    if params.expand_elisions && word == "d" {
+        "di"
+    } else {
+        word
     }
 }
 
@@ -386,31 +415,28 @@ impl FeatureSpace {
                 labels.len()
             )));
         }
-        // document frequency of each term, overall and per label
-        let mut df: FxHashMap<String, Vec<u32>> = FxHashMap::default();
-        let mut label_totals = vec![0u32; n_labels];
+        // document frequency of each term per label, over all requests and over those in
+        // another language than Italian
+        let mut all = DocumentFrequencies::new(n_labels);
+        let mut other_languages = DocumentFrequencies::new(n_labels);
         for (doc, &label) in docs.iter().zip(labels) {
-            label_totals[label] += 1;
+            let in_other_language = params.other_languages_share > 0.0
+                && crate::language::detect_words(doc.words.iter().map(String::as_str))
+                    != crate::language::Language::It;
             let mut seen: Vec<String> = terms(doc, &params).into_iter().map(|t| t.text).collect();
             seen.sort_unstable();
             seen.dedup();
-            for term in seen {
-                df.entry(term).or_insert_with(|| vec![0; n_labels])[label] += 1;
+            if in_other_language {
+                other_languages.add(seen.iter().cloned(), label);
             }
+            all.add(seen, label);
         }
         let n = docs.len() as f64;
-        let mut scored: Vec<(f64, String, Vec<u32>)> = df
+        let mut scored: Vec<ScoredTerm> = all
+            .df
             .into_iter()
             .filter_map(|(term, per_label)| {
-                let total: u32 = per_label.iter().sum();
-                if (total as usize) < params.min_df {
-                    return None;
-                }
-                let score = per_label
-                    .iter()
-                    .zip(&label_totals)
-                    .map(|(&a, &class_size)| chi2(a as f64, total as f64, class_size as f64, n))
-                    .fold(0.0, f64::max);
+                let score = chi2_score(&per_label, &all.label_totals, params.min_df)?;
                 Some((score, term, per_label))
             })
             .collect();
@@ -420,7 +446,17 @@ impl FeatureSpace {
         let tail = params.tail && n_labels <= crate::tail::MAX_SERVICES && width > n_labels;
         // the tail columns are part of the width
         let kept = if tail { width - n_labels } else { width };
-        let left_out = scored.split_off(kept.min(scored.len()));
+        let reserved = (kept as f64 * params.other_languages_share) as usize;
+        let mut left_out = scored.split_off((kept - reserved).min(scored.len()));
+        if reserved > 0 {
+            let (picked, rest) = best_in_other_languages(left_out, reserved, |term| {
+                other_languages.df.get(term).and_then(|per_label| {
+                    chi2_score(per_label, &other_languages.label_totals, params.min_df)
+                })
+            });
+            scored.extend(picked);
+            left_out = rest;
+        }
         let mut columns: Vec<(String, Float)> = scored
             .into_iter()
             .map(|(_, term, per_label)| {
@@ -699,6 +735,76 @@ fn leaning_without(per_label: &[u32], left_out: usize) -> Option<usize> {
     (total >= TAIL_MIN_REQUESTS && 2 * most > total).then_some(label)
 }
 
+/// A candidate term: its χ² score, the term, and how many requests of each service contain it.
+type ScoredTerm = (f64, String, Vec<u32>);
+
+/// How many training requests of each service contain each term.
+struct DocumentFrequencies {
+    df: FxHashMap<String, Vec<u32>>,
+    label_totals: Vec<u32>,
+}
+
+impl DocumentFrequencies {
+    fn new(n_labels: usize) -> Self {
+        DocumentFrequencies {
+            df: FxHashMap::default(),
+            label_totals: vec![0; n_labels],
+        }
+    }
+
+    /// Counts a request of service `label` with these distinct terms.
+    fn add(&mut self, terms: impl IntoIterator<Item = String>, label: usize) {
+        let n_labels = self.label_totals.len();
+        self.label_totals[label] += 1;
+        for term in terms {
+            self.df.entry(term).or_insert_with(|| vec![0; n_labels])[label] += 1;
+        }
+    }
+}
+
+/// How well a term tells one service from the rest: its largest χ² over the services, from how
+/// many requests of each service contain it; `None` for a term in fewer than `min_df` requests.
+fn chi2_score(per_label: &[u32], label_totals: &[u32], min_df: usize) -> Option<f64> {
+    let total: u32 = per_label.iter().sum();
+    if (total as usize) < min_df {
+        return None;
+    }
+    let n = label_totals.iter().sum::<u32>() as f64;
+    let score = per_label
+        .iter()
+        .zip(label_totals)
+        .map(|(&a, &class_size)| chi2(a as f64, total as f64, class_size as f64, n))
+        .fold(0.0, f64::max);
+    Some(score)
+}
+
+/// Splits the terms left out of the vocabulary (best overall first) into the `reserved` best
+/// among the requests in other languages (`score`; ties, and terms with none, keep the overall
+/// order) and the rest, both in the overall order.
+fn best_in_other_languages(
+    left_out: Vec<ScoredTerm>,
+    reserved: usize,
+    score: impl Fn(&str) -> Option<f64>,
+) -> (Vec<ScoredTerm>, Vec<ScoredTerm>) {
+    let scores: Vec<f64> = left_out
+        .iter()
+        .map(|(_, term, _)| score(term).unwrap_or(0.0))
+        .collect();
+    let mut order: Vec<usize> = (0..left_out.len()).collect();
+    // a stable sort: equal scores keep the overall order
+    order.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]));
+    let mut picked = vec![false; left_out.len()];
+    for &i in order.iter().take(reserved) {
+        picked[i] = true;
+    }
+    let (picked, rest): (Vec<_>, Vec<_>) = left_out
+        .into_iter()
+        .zip(picked)
+        .partition(|(_, is_picked)| *is_picked);
+    let strip = |v: Vec<(ScoredTerm, bool)>| v.into_iter().map(|(t, _)| t).collect();
+    (strip(picked), strip(rest))
+}
+
 /// χ² statistic of a 2×2 table: `a` requests of the class contain the term, `term_total` requests
 /// contain it, `class_size` requests have the class, out of `n`.
 fn chi2(a: f64, term_total: f64, class_size: f64, n: f64) -> f64 {
@@ -804,6 +910,87 @@ mod tests {
         }
     }
 
+    #[test]
+    fn an_elided_d_makes_the_terms_of_di() {
+        let texts = |params: &FeatureParams, words: &[&str]| -> Vec<String> {
+            terms(&analysis(words), params)
+                .into_iter()
+                .map(|t| t.text)
+                .collect()
+        };
+        let expanded = FeatureParams::default();
+        let elided = texts(&expanded, &["carta", "d", "identita"]);
+        assert_eq!(elided, texts(&expanded, &["carta", "di", "identita"]));
+        assert!(elided.contains(&"b:carta di".to_string()));
+        let as_written = FeatureParams {
+            expand_elisions: false,
+            ..expanded
+        };
+        assert!(
+            texts(&as_written, &["carta", "d", "identita"]).contains(&"b:d identita".to_string())
+        );
+    }
+
+    #[test]
+    fn a_share_of_the_width_goes_to_the_best_terms_of_other_languages() {
+        // Italian requests: three about pensions (label 0), three about lost jobs (label 1);
+        // German ones: one of each, whose words rank below every Italian word overall
+        let docs = [
+            analysis(&["pensione", "vecchiaia"]),
+            analysis(&["pensione", "vecchiaia", "quando"]),
+            analysis(&["pensione", "vecchiaia", "come"]),
+            analysis(&["lavoro", "perso"]),
+            analysis(&["lavoro", "perso", "quando"]),
+            analysis(&["lavoro", "perso", "come"]),
+            analysis(&["ich", "bin", "und", "die", "rente"]),
+            analysis(&["ich", "bin", "und", "die", "arbeitslos"]),
+        ];
+        let refs: Vec<&Analysis> = docs.iter().collect();
+        let labels = [0, 0, 0, 1, 1, 1, 0, 1];
+        let vocabulary = |share: f64| -> Vec<String> {
+            let params = FeatureParams {
+                max_features: 4,
+                min_df: 1,
+                word_bigrams: false,
+                subwords: false,
+                char_ngram_min: 0,
+                char_ngram_max: 0,
+                tail: false,
+                other_languages_share: share,
+                ..FeatureParams::default()
+            };
+            FeatureSpace::fit(&refs, &labels, 2, params).unwrap().terms
+        };
+        let italian = ["w:lavoro", "w:pensione", "w:perso", "w:vecchiaia"];
+        assert_eq!(vocabulary(0.0), italian);
+        // one column of four for German: its best term, the tie broken by the overall order
+        assert_eq!(
+            vocabulary(0.25),
+            ["w:arbeitslos", "w:lavoro", "w:pensione", "w:perso"]
+        );
+    }
+
+    #[test]
+    fn settings_saved_before_elisions_and_shares_keep_their_features() {
+        // the features of a format-5 model, written before the two settings existed
+        let saved = r#"{"max_features":12288,"min_df":2,"word_bigrams":true,"subwords":true,
+            "char_ngram_min":3,"char_ngram_max":4,"tail":true}"#;
+        let params: FeatureParams = serde_json::from_str(saved).unwrap();
+        assert!(!params.expand_elisions);
+        assert_eq!(params.other_languages_share, 0.0);
+    }
+
+    #[test]
+    fn the_other_languages_share_is_checked() {
+        for share in [-0.1, 0.6, f64::NAN] {
+            let params = FeatureParams {
+                other_languages_share: share,
+                ..FeatureParams::default()
+            };
+            assert!(params.validate().is_err(), "{share}");
+        }
+    }
+
     /// Two requests about pensions (label 0), two about lost jobs (label 1).
     fn pensions_and_lost_jobs() -> [Analysis; 4] {
         [
@@ -836,6 +1023,7 @@ mod tests {
             char_ngram_min: 0,
             char_ngram_max: 0,
             tail: false,
+            ..FeatureParams::default()
         };
         let refs: Vec<&Analysis> = docs.iter().collect();
         let space = FeatureSpace::fit(&refs, &labels, 2, params).unwrap();
@@ -926,6 +1114,7 @@ mod tests {
             char_ngram_min: 0,
             char_ngram_max: 0,
             tail: true,
+            ..FeatureParams::default()
         };
         let refs: Vec<&Analysis> = docs.iter().collect();
         let (space, rows) = FeatureSpace::fit_with_rows(&refs, &labels, 2, params).unwrap();

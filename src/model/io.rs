@@ -24,9 +24,12 @@ use crate::features::FeatureSpace;
 use crate::text::TextAnalyzer;
 
 /// Version of the model format written; bumped whenever old files could be misread, or old
-/// binaries could not read new files (5: the catalogue's translations).
-pub const FORMAT_VERSION: u32 = 5;
-/// The oldest format still read: a format-4 file is a format-5 file without translations.
+/// binaries could not read new files (5: the catalogue's translations; 6: "d'" read as "di",
+/// which a format-5 reader would ignore and so misread the model).
+pub const FORMAT_VERSION: u32 = 6;
+/// The oldest format still read: a format-4 file is a format-5 file without translations, and a
+/// format-5 file a format-6 one whose features read "d'" as written (the setting's default when
+/// absent).
 pub const OLDEST_FORMAT_READ: u32 = 4;
 const FORMAT_NAME: &str = "sportello-model";
 pub const MODEL_FILE: &str = "model.json";
