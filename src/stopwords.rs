@@ -267,20 +267,21 @@ const FORMULAS: &[&str] = &[
 /// Portuguese), normalised; those also Italian or English are in [`STOPWORDS`]. Negations are
 /// not among them, as "non" is not.
 const OTHER_STOPWORDS: &[&str] = &[
-    "aber", "am", "an", "au", "auch", "auf", "aux", "avec", "avez", "avoir", "bei", "beim", "bin",
-    "bitte", "bonjour", "ca", "cela", "cette", "com", "comment", "como", "cuando", "danke", "dans",
-    "das", "dass", "dem", "den", "der", "des", "die", "diese", "dieser", "dieses", "donde", "dos",
-    "du", "ein", "eine", "einem", "einen", "einer", "el", "elle", "em", "en", "er", "es", "est",
-    "estou", "estoy", "et", "etre", "eu", "fur", "gibt", "gracias", "hab", "habe", "haben", "hat",
-    "hola", "ich", "ihr", "ils", "im", "isch", "ist", "j", "je", "kann", "las", "les", "los",
-    "mais", "mas", "mein", "meine", "meinem", "meinen", "meiner", "meines", "merci", "meu", "mich",
-    "minha", "mir", "mis", "mit", "mon", "muss", "muy", "na", "nach", "nas", "noch", "nos", "nous",
-    "ob", "obrigada", "obrigado", "oder", "ola", "onde", "os", "ou", "par", "para", "pero", "por",
-    "pour", "quand", "que", "quoi", "sa", "schon", "sein", "seine", "seit", "ses", "seu", "sie",
-    "sind", "so", "soll", "son", "sou", "soy", "suis", "sur", "sus", "tem", "tengo", "tenho",
-    "tiene", "um", "uma", "und", "une", "unos", "unser", "unsere", "vc", "voce", "vom", "von",
-    "vous", "wann", "war", "warum", "wenn", "werden", "wie", "wir", "wird", "wo", "wurde", "y",
-    "yo", "zu", "zum", "zur",
+    "aber", "am", "an", "ao", "aos", "au", "auch", "auf", "aux", "avec", "avez", "avoir", "bei",
+    "beim", "bin", "bitte", "bonjour", "ca", "cela", "cette", "com", "comment", "como", "cuando",
+    "danke", "dans", "das", "dass", "dem", "den", "der", "des", "die", "diese", "dieser", "dieses",
+    "donde", "dos", "du", "ein", "eine", "einem", "einen", "einer", "el", "elle", "em", "en", "er",
+    "es", "est", "estou", "estoy", "et", "etre", "eu", "foi", "fui", "fur", "gibt", "gracias",
+    "hab", "habe", "haben", "hat", "hola", "ich", "ihr", "ils", "im", "isch", "ist", "j", "je",
+    "kann", "las", "les", "los", "mais", "mas", "mein", "meine", "meinem", "meinen", "meiner",
+    "meines", "merci", "meu", "mich", "minha", "mir", "mis", "mit", "mon", "muss", "muy", "na",
+    "nach", "nas", "noch", "nos", "nous", "ob", "obrigada", "obrigado", "oder", "ola", "onde",
+    "os", "ou", "par", "para", "pero", "peux", "pode", "por", "pour", "puede", "puedo", "quand",
+    "que", "quoi", "sa", "schon", "sein", "seine", "seit", "ses", "seu", "sie", "sind", "so",
+    "soll", "son", "sou", "soy", "suis", "sur", "sus", "tem", "tengo", "tenho", "tiene", "um",
+    "uma", "und", "une", "unos", "unser", "unsere", "vc", "voce", "vom", "von", "vous", "wann",
+    "war", "warum", "wenn", "werden", "wie", "wir", "wird", "wo", "wurde", "y", "yo", "zu", "zum",
+    "zur",
 ];
 
 /// A hash set of a word list: looked up once per word of every request.

@@ -52,6 +52,17 @@ const DETAIL_MARKERS: &[&str] = &[
     "freundlichen gru",
     "voraussetzungen",
     "unterlagen",
+    "madame, monsieur",
+    "veuillez agreer",
+    "salutations distinguees",
+    "pieces justificatives",
+    "estimados senores",
+    "muy senores",
+    "le saluda atentamente",
+    "prezados senhores",
+    "atenciosamente",
+    "requisitos",
+    "documentos",
 ];
 
 /// Picks the register for a request: `Simple` or `Detailed`, never `Auto`.
@@ -92,11 +103,18 @@ mod tests {
             Style::Detailed
         );
         assert_eq!(resolve(Style::Simple, "Spett.le INPS", 2), Style::Simple);
+        assert_eq!(
+            choose_style("perdí el trabajo, qué hago?", 5),
+            Style::Simple
+        );
         // German and English letters
         for letter in [
             "Arbeitslos seit März. Mit freundlichen Grüßen",
             "arbeitslos, mit freundlichen Grüssen",
             "Dear Sir or Madam, I lost my job.",
+            "Madame, Monsieur, j'ai perdu mon emploi.",
+            "Estimados señores: perdí el trabajo.",
+            "Perdi o emprego. Atenciosamente",
         ] {
             assert_eq!(choose_style(letter, 6), Style::Detailed, "{letter}");
         }
