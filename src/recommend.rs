@@ -272,20 +272,22 @@ impl Classifier {
     /// The strongest other benefit that some part of the request asks about on its own.
     fn secondary_need(
         &self,
-        text: &str,
+        scores: &Scores,
         primary: usize,
         threshold: f64,
         services: &BTreeMap<String, Service>,
     ) -> Option<Candidate> {
-        // only the part of the request that was read: a long request's tail is not a need
-        let parts = segments(crate::text::head(text));
+        // The request as it was read: cut to the length cap (a long request's tail is not a
+        // need) and redacted, so no part is redacted again, and an e-mail address or a name
+        // is a placeholder, not a sentence break or a word
+        let parts = segments(&scores.text);
         if parts.len() < 2 {
             return None;
         }
         let mut best: Option<(usize, f64)> = None;
         // only parts that ask for something: a benefit mentioned as background is not a need
-        for part in parts.iter().filter(|p| p.asks) {
-            let Ok(scores) = self.score(&part.text) else {
+        for part in parts.into_iter().filter(|p| p.asks) {
+            let Ok(scores) = self.score_redacted(part.text, false) else {
                 continue;
             };
             let top = scores.ranking()[0];
@@ -332,7 +334,7 @@ impl Classifier {
             None
         } else {
             self.secondary_need(
-                text,
+                scores,
                 best,
                 threshold.max(SECONDARY_MIN_CONFIDENCE),
                 services,

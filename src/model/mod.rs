@@ -90,7 +90,7 @@ pub struct Scores {
     /// True when the request was longer than the length cap and only its start was read.
     pub truncated: bool,
     /// The request as read: cleaned, its personal data redacted.
-    text: String,
+    pub(crate) text: String,
     analysis: Analysis,
     occurrences: Vec<Occurrence>,
     row: SparseRow,
@@ -571,6 +571,12 @@ impl Classifier {
     pub fn score(&self, text: &str) -> Result<Scores> {
         let cleaned = crate::text::clean(text);
         let text = redact(&cleaned.text).text;
+        self.score_redacted(text, cleaned.truncated)
+    }
+
+    /// [`Classifier::score`] of a text already cleaned and redacted, such as a part of
+    /// [`Scores::text`]; `truncated` tells whether it was cut to the length cap.
+    pub(crate) fn score_redacted(&self, text: String, truncated: bool) -> Result<Scores> {
         let analysis = self.analyzer.analyze(&text)?;
         let occurrences = self.features.occurrences(&analysis);
         let row = self.features.vector(&occurrences);
@@ -579,7 +585,7 @@ impl Classifier {
         Ok(Scores {
             probabilities,
             logits: z,
-            truncated: cleaned.truncated,
+            truncated,
             text,
             analysis,
             occurrences,
