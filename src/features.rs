@@ -50,14 +50,17 @@ pub struct FeatureParams {
     /// service they lean to (see [`crate::tail`]).
     #[serde(default)]
     pub tail: bool,
-    /// Share of the width kept for the terms that best tell the services apart among the
-    /// training requests written in another language than Italian (see [`crate::language`]):
-    /// ranked over all requests, their terms lose to the frequent Italian ones. 0 keeps the
+    /// Share (0 to 0.5) of the vocabulary's columns (the width less the tail's) kept for the
+    /// terms that best tell the services apart among the training requests written in another
+    /// language than Italian (see [`crate::language`]): ranked over all requests, their terms
+    /// lose to the frequent Italian ones. Among those requests too a term must be in `min_df`
+    /// of them; columns left over when too few are go to the next terms overall. 0 keeps the
     /// ranking over all requests alone. Read only when choosing the vocabulary.
     #[serde(default)]
     pub other_languages_share: f64,
-    /// Read the elided preposition "d'" as "di", so that "carta d'identità" and "carta di
-    /// identità" make the same terms.
+    /// Read every word "d" as "di": mostly the elided preposition "d'", so that "carta
+    /// d'identità" and "carta di identità" make the same terms; also "I'd", "D.Lgs." and the
+    /// French "d'", which the model learns as they come.
     #[serde(default)]
     pub expand_elisions: bool,
 }
@@ -176,8 +179,8 @@ fn visit_terms(analysis: &Analysis, params: &FeatureParams, mut visit: impl FnMu
     }
 }
 
-/// A word as the terms read it: with [`FeatureParams::expand_elisions`], the elided "d'" (a word
-/// of its own after the tokenizer) as "di".
+/// A word as the terms read it: with [`FeatureParams::expand_elisions`], the word "d" (the
+/// elided "d'" is a word of its own after the tokenizer) as "di".
 fn spelled_out<'w>(word: &'w str, params: &FeatureParams) -> &'w str {
     if params.expand_elisions && word == "d" {
         "di"
@@ -867,7 +870,7 @@ mod tests {
     fn cached_occurrences_match_term_by_term_lookup_across_spaces() {
         let docs = [
             analysis(&["pensione", "vecchiaia", "pensione"]),
-            analysis(&["pensione", "reversibilita"]),
+            analysis(&["pensione", "d", "reversibilita"]),
             analysis(&["lavoro", "perso", "pensione"]),
             analysis(&["lavoro", "licenziato"]),
         ];
@@ -963,6 +966,21 @@ mod tests {
         };
         let italian = ["w:lavoro", "w:pensione", "w:perso", "w:vecchiaia"];
         assert_eq!(vocabulary(0.0), italian);
+        // no request in another language: the reserved column goes to the next term overall
+        let only_italian: Vec<&Analysis> = refs[..6].to_vec();
+        let params = FeatureParams {
+            max_features: 4,
+            min_df: 1,
+            word_bigrams: false,
+            subwords: false,
+            char_ngram_min: 0,
+            char_ngram_max: 0,
+            tail: false,
+            other_languages_share: 0.25,
+            ..FeatureParams::default()
+        };
+        let space = FeatureSpace::fit(&only_italian, &labels[..6], 2, params).unwrap();
+        assert_eq!(space.terms, italian);
         // one column of four for German: its best term, the tie broken by the overall order
         assert_eq!(
             vocabulary(0.25),

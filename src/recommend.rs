@@ -287,7 +287,7 @@ impl Classifier {
         let mut best: Option<(usize, f64)> = None;
         // only parts that ask for something: a benefit mentioned as background is not a need
         for part in parts.into_iter().filter(|p| p.asks) {
-            let Ok(scores) = self.score_redacted(part.text, false) else {
+            let Ok(scores) = self.score_redacted(part.text, scores.truncated) else {
                 continue;
             };
             let top = scores.ranking()[0];
@@ -419,6 +419,18 @@ mod tests {
         keys.sort_unstable();
         fields.sort_unstable();
         assert_eq!(keys, fields);
+    }
+
+    #[test]
+    fn an_address_in_a_redacted_request_is_no_sentence_break() {
+        // the second-need check segments the request as redacted (`Scores::text`)
+        let text = "scrivo da mario.rossi@example.com per la naspi. Posso avere anche l'assegno?";
+        let raw: Vec<String> = segments(text).into_iter().map(|p| p.text).collect();
+        assert_eq!(raw.len(), 3, "the raw address breaks its sentence: {raw:?}");
+        let redacted = crate::redact::redact(text).text;
+        let parts: Vec<String> = segments(&redacted).into_iter().map(|p| p.text).collect();
+        assert_eq!(parts.len(), 2, "{parts:?}");
+        assert!(parts[0].contains("[EMAIL]"), "{parts:?}");
     }
 
     #[test]

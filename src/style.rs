@@ -107,7 +107,7 @@ mod tests {
             choose_style("perdí el trabajo, qué hago?", 5),
             Style::Simple
         );
-        // German and English letters
+        // German, English, French, Spanish and Portuguese letters
         for letter in [
             "Arbeitslos seit März. Mit freundlichen Grüßen",
             "arbeitslos, mit freundlichen Grüssen",

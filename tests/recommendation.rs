@@ -70,9 +70,9 @@ fn two_needs_are_recognised_and_background_is_not() {
     assert!(false_secondary as f64 <= 0.25 * control.len() as f64);
 }
 
-/// A signature with (fake) personal data changes neither need (they may swap places, being often
-/// close): the second-need check reads the
-/// redacted request, where an e-mail address is a placeholder, not a sentence break.
+/// A signature with (fake) personal data changes neither need; they may swap places, being
+/// often close. (A robustness check of the whole pipeline: a signature asks nothing, so it never
+/// makes a part of its own; `recommend.rs`'s unit tests check how a redacted request splits.)
 #[test]
 fn a_signature_with_personal_data_changes_neither_need() {
     let options = RecommendOptions::default();
@@ -86,7 +86,6 @@ fn a_signature_with_personal_data_changes_neither_need() {
         let signed = MODEL
             .recommend(&format!("{}{signature}", r.text), &options)
             .unwrap();
-        // the two needs may swap places: they are often close
         let mut needs = [plain.service, secondary.service];
         let mut signed_needs = [
             signed.service,

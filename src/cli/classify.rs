@@ -23,8 +23,8 @@ pub struct Args {
     #[arg(long, value_enum, default_value_t = Style::Auto)]
     style: Style,
     /// Language of the answer, when the catalogue is translated into it (the shipped one is in
-    /// German and English too) [default: the request's own language; Italian when the catalogue
-    /// has no translation into it].
+    /// all six) [default: the request's own language; Italian when the catalogue has no
+    /// translation into it].
     #[arg(long, value_enum)]
     language: Option<Language>,
     /// Below this confidence (0–1) the request goes to an operator [default: the model's,
