@@ -70,38 +70,6 @@ fn two_needs_are_recognised_and_background_is_not() {
     assert!(false_secondary as f64 <= 0.25 * control.len() as f64);
 }
 
-/// A signature with (fake) personal data changes neither need; they may swap places, being
-/// often close. (A robustness check of the whole pipeline: a signature asks nothing, so it never
-/// makes a part of its own; `recommend.rs`'s unit tests check how a redacted request splits.)
-#[test]
-fn a_signature_with_personal_data_changes_neither_need() {
-    let options = RecommendOptions::default();
-    let signature = "\nMario Rossi, mario.rossi@example.com, tel. 333 1234567. Grazie.";
-    let mut checked = 0;
-    for r in read_multi("multi_intent.jsonl") {
-        let plain = MODEL.recommend(&r.text, &options).unwrap();
-        let Some(secondary) = plain.secondary else {
-            continue;
-        };
-        let signed = MODEL
-            .recommend(&format!("{}{signature}", r.text), &options)
-            .unwrap();
-        let mut needs = [plain.service, secondary.service];
-        let mut signed_needs = [
-            signed.service,
-            signed.secondary.map(|s| s.service).unwrap_or_default(),
-        ];
-        needs.sort();
-        signed_needs.sort();
-        assert_eq!(signed_needs, needs, "{}", r.text);
-        checked += 1;
-    }
-    assert!(
-        checked >= 30,
-        "only {checked} requests with two needs found"
-    );
-}
-
 fn strip_accents(text: &str) -> String {
     use unicode_normalization::UnicodeNormalization;
     text.nfkd()
