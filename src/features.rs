@@ -950,7 +950,8 @@ mod tests {
         ];
         let refs: Vec<&Analysis> = docs.iter().collect();
         let labels = [0, 0, 0, 1, 1, 1, 0, 1];
-        let vocabulary = |share: f64| -> Vec<String> {
+        // the vocabulary of the first `n` requests at four columns
+        let vocabulary = |n: usize, share: f64| -> Vec<String> {
             let params = FeatureParams {
                 max_features: 4,
                 min_df: 1,
@@ -962,28 +963,17 @@ mod tests {
                 other_languages_share: share,
                 ..FeatureParams::default()
             };
-            FeatureSpace::fit(&refs, &labels, 2, params).unwrap().terms
+            FeatureSpace::fit(&refs[..n], &labels[..n], 2, params)
+                .unwrap()
+                .terms
         };
         let italian = ["w:lavoro", "w:pensione", "w:perso", "w:vecchiaia"];
-        assert_eq!(vocabulary(0.0), italian);
+        assert_eq!(vocabulary(8, 0.0), italian);
         // no request in another language: the reserved column goes to the next term overall
-        let only_italian: Vec<&Analysis> = refs[..6].to_vec();
-        let params = FeatureParams {
-            max_features: 4,
-            min_df: 1,
-            word_bigrams: false,
-            subwords: false,
-            char_ngram_min: 0,
-            char_ngram_max: 0,
-            tail: false,
-            other_languages_share: 0.25,
-            ..FeatureParams::default()
-        };
-        let space = FeatureSpace::fit(&only_italian, &labels[..6], 2, params).unwrap();
-        assert_eq!(space.terms, italian);
+        assert_eq!(vocabulary(6, 0.25), italian);
         // one column of four for German: its best term, the tie broken by the overall order
         assert_eq!(
-            vocabulary(0.25),
+            vocabulary(8, 0.25),
             ["w:arbeitslos", "w:lavoro", "w:pensione", "w:perso"]
         );
     }
