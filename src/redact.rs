@@ -1018,6 +1018,50 @@ static NAME_STOP: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
     )
 });
 
+/// Words of origin (nationalities, peoples, faiths), lowercase, that follow "sono", "I am" or
+/// "mia moglie" as a description, not as a name ("I am Sri Lankan", "mia moglie Rumena").
+/// Italian adjectives are written as stems: "marocchin" stands for marocchino, -a, -i, -e.
+static ORIGINS: LazyLock<HashSet<String>> = LazyLock::new(|| {
+    const ITALIAN_O: &str = "\
+        italian marocchin rumen ucrain filippin indian pakistan egizian nigerian tunisin
+        peruvian ecuadorian moldav srilankan ghanes polacc brasilian russ macedon bulgar serb
+        kosovar eritre somal etiop argentin colombian venezuelan dominican cuban tedesc spagnol
+        american britannic portoghes capoverdian georgian turc afghan sirian irachen iranian
+        algerin egizi gambian malian ivorian camerunens congoles sudanes nepales bosniac croat
+        grec olandes belg svizzer austriac musulman cristian ortodoss sikh cattolic
+        bolivian cilen messican europe african asiatic latinoamerican sudamerican";
+    const ITALIAN_E: &str = "\
+        albanes senegales cines frances ingles bangles bengales singales irlandes scozzes
+        giappones vietnamit thailandes cingales burkinab";
+    const OTHERS: &str = "\
+        albanian romanian moroccan chinese ukrainian filipino filipina filipinos indian
+        bangladeshi pakistani egyptian nigerian senegalese tunisian peruvian ecuadorian
+        ecuadorean moldovan sri sinhalese tamil ghanaian polish brazilian russian eritrean
+        somali ethiopian british english irish scottish welsh american canadian australian
+        german french spanish portuguese italian gambian malian ivorian cameroonian congolese
+        sudanese afghan syrian iraqi iranian turkish georgian kosovar serbian macedonian
+        bulgarian punjabi sikh muslim christian catholic dominican colombian venezuelan
+        argentinian argentine cuban bolivian chilean mexican dutch belgian swiss austrian greek
+        croatian bosnian kenyan ugandan nepali nepalese vietnamese thai japanese korean libyan
+        algerian guinean togolese beninese european african asian cape verdean";
+    let mut words = HashSet::new();
+    for stem in ITALIAN_O.split_whitespace() {
+        words.extend(["o", "a", "i", "e"].map(|end| format!("{stem}{end}")));
+    }
+    for stem in ITALIAN_E.split_whitespace() {
+        words.extend(["e", "i"].map(|end| format!("{stem}{end}")));
+    }
+    words.extend(OTHERS.split_whitespace().map(str::to_string));
+    words
+});
+
+/// True when the word at `at` is a word of origin ([`ORIGINS`]).
+fn origin_word_at(text: &str, at: usize) -> bool {
+    NAME_WORD
+        .find(&text[at..])
+        .is_some_and(|m| ORIGINS.contains(&lower_word(m.as_str())))
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum WordClass {
     /// Capitalised (or all-caps) word that can be part of a name.
@@ -1065,11 +1109,12 @@ fn classify_word(word: &str, next: Option<char>) -> WordClass {
         }
         return WordClass::Name;
     }
-    // "d'Amico", "dell'Acqua".
+    // "d'Amico", "dell'Acqua"; a lowercase "dall'" is "from" ("dall'Albania"), a surname is
+    // written "Dall'Ara".
     if let Some((head, tail)) = word.split_once(['\'', '’'])
         && matches!(
             lower_word(head).as_str(),
-            "d" | "de" | "dell" | "dall" | "degl" | "l"
+            "d" | "de" | "dell" | "degl" | "l"
         )
         && tail.chars().next().is_some_and(char::is_uppercase)
     {
@@ -1263,8 +1308,9 @@ fn find_persons_gated(text: &str, gated: bool) -> Vec<Span> {
             title_case: true,
             min_names: if caps.name("two").is_some() { 2 } else { 1 },
         };
-        // A title after the introduction is dealt with by the title rule below.
-        if skip_title_at(text, p).is_none() {
+        // A title after the introduction is dealt with by the title rule below; "I am Sri
+        // Lankan" describes, it does not name.
+        if skip_title_at(text, p).is_none() && !origin_word_at(text, p) {
             push(parse_name(text, p, rule));
         }
     }
@@ -1712,7 +1758,10 @@ fn find_phones(text: &str) -> Vec<Span> {
                 .chars()
                 .next()
                 .is_some_and(|c| c.is_ascii_digit());
-        if glued_right(text, m.end()) || decimal_after {
+        // "[03/02 09:12]": the hour of a chat's time stamp, not the end of a phone number
+        let hour_after =
+            after.starts_with(':') && after[1..].starts_with(|c: char| c.is_ascii_digit());
+        if glued_right(text, m.end()) || decimal_after || hour_after {
             chunks[last].usable = false;
         }
         let mut i = 0;
@@ -2546,6 +2595,7 @@ mod tests {
                 "Ho un ISEE di 18.000 euro e due figli a carico.",
                 "Il CAP è 00184 e il civico è 12.",
                 "Il cedolino di 03 05 2021 non è mai arrivato.",
+                "[31/01 17:58] responsabile: ci vediamo lunedì?\n[03/02 09:12] responsabile: no",
             ],
         );
     }
@@ -2799,6 +2849,12 @@ mod tests {
                 "una badante per mio padre Inviato dal mio smartphone Samsung",
                 "e mia madre  Inoltrato da: [mittente]",
                 "per mio marito Messaggio originale Da: [mittente]",
+                // origins describe, they do not name
+                "I am Sri Lankan domestic worker, my employer did not pay",
+                "Sono Albanese Ortodosso e lavoro in un cantiere.",
+                "Mia moglie Ucraina fa la badante.",
+                "I'm Cape Verdean and my contract ended",
+                "dopo è arrivata mia suocera dall'Albania a vivere con noi",
             ],
         );
         // a footer word ends the name before it
