@@ -80,6 +80,11 @@ pub struct Settings {
     /// cross-validation models, stops at 25 or at this, whichever is fewer [default: 40].
     #[arg(long)]
     max_iterations: Option<u64>,
+    /// Folds of the cross-validation inside training that calibrates the confidences and the
+    /// abstention threshold (2 to 20); each fold is one more fit on (K-1)/K of the data, so
+    /// more folds train slower [default: 2].
+    #[arg(long, value_name = "K")]
+    calibration_folds: Option<usize>,
 }
 
 impl Settings {
@@ -94,6 +99,9 @@ impl Settings {
         }
         if let Some(iterations) = self.max_iterations {
             params.max_iterations = iterations;
+        }
+        if let Some(folds) = self.calibration_folds {
+            params = params.calibration_folds(folds);
         }
         if let Some(precision) = self.target_precision {
             params = params.target_precision(precision);
@@ -179,7 +187,15 @@ mod tests {
         let p = w.args.settings.params().unwrap();
         assert_eq!(p.alpha, 0.5);
         assert_eq!(p.target_precision, 0.9);
-        let w = Wrapper::parse_from(["x", "--alpha=-1"]);
-        assert!(w.args.settings.params().is_err());
+        let w = Wrapper::parse_from(["x", "--calibration-folds", "5"]);
+        assert_eq!(w.args.settings.params().unwrap().calibration_folds, 5);
+        for bad in [
+            "--alpha=-1",
+            "--calibration-folds=1",
+            "--calibration-folds=21",
+        ] {
+            let w = Wrapper::parse_from(["x", bad]);
+            assert!(w.args.settings.params().is_err(), "{bad}");
+        }
     }
 }

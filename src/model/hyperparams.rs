@@ -24,7 +24,8 @@ pub struct ClassifierParams {
     pub final_iterations: u64,
     /// Stop when the gradient norm is below this; defaults to `1e-3`.
     pub gradient_tolerance: f64,
-    /// Folds of the cross-validation that fits the calibration and the threshold; defaults to `3`.
+    /// Folds of the cross-validation that fits the calibration and the threshold; defaults to `2`
+    /// (3 folds trained 55 % slower for the same accuracy on unseen requests: see the README).
     pub calibration_folds: usize,
     /// Precision that answered requests should reach; the abstention threshold is chosen from
     /// cross-validation to reach it; defaults to `0.95`.
@@ -46,7 +47,7 @@ impl Default for ClassifierParams {
             max_iterations: 40,
             final_iterations: default_final_iterations(),
             gradient_tolerance: 1e-3,
-            calibration_folds: 3,
+            calibration_folds: 2,
             target_precision: 0.95,
             seed: 2020,
         }

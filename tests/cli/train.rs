@@ -50,8 +50,22 @@ fn json_summary_reports_counts_and_metrics() {
     assert!(output.status.success());
     let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(json["examples"], 24);
+    assert_eq!(json["cv_folds"], 2);
     assert!(json["cv_macro_f1"].as_f64().unwrap() > 0.0);
     assert!(json["threshold"].as_f64().is_some());
+    // more calibration folds, as asked
+    let output = sportello()
+        .args(["train", "--json", "--calibration-folds", "4", "--data"])
+        .arg(fixture("mini_train.jsonl"))
+        .arg("--catalog")
+        .arg(fixture("mini_services.toml"))
+        .arg("--out")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(json["cv_folds"], 4);
 }
 
 fn train_on(data: &str, out: &std::path::Path) -> std::process::Output {
