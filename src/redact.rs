@@ -1043,7 +1043,7 @@ static ORIGINS: LazyLock<HashSet<String>> = LazyLock::new(|| {
         bulgarian punjabi sikh muslim christian catholic dominican colombian venezuelan
         argentinian argentine cuban bolivian chilean mexican dutch belgian swiss austrian greek
         croatian bosnian kenyan ugandan nepali nepalese vietnamese thai japanese korean libyan
-        algerian guinean togolese beninese european african asian cape verdean";
+        algerian guinean togolese beninese european african asian cape verdean lankan";
     let mut words = HashSet::new();
     for stem in ITALIAN_O.split_whitespace() {
         words.extend(["o", "a", "i", "e"].map(|end| format!("{stem}{end}")));
@@ -1055,11 +1055,13 @@ static ORIGINS: LazyLock<HashSet<String>> = LazyLock::new(|| {
     words
 });
 
-/// True when the word at `at` is a word of origin ([`ORIGINS`]).
-fn origin_word_at(text: &str, at: usize) -> bool {
-    NAME_WORD
-        .find(&text[at..])
-        .is_some_and(|m| ORIGINS.contains(&lower_word(m.as_str())))
+/// True when every word of `span` is a word of origin ([`ORIGINS`]): "Sri Lankan", "Albanese
+/// Ortodosso" describe; "Russo Giuseppe" (a surname that is also a nationality, then a first
+/// name) names.
+fn only_origin_words(span: &str) -> bool {
+    span.split(|c: char| !(c.is_alphabetic() || matches!(c, '\'' | '’' | '-')))
+        .filter(|w| !w.is_empty())
+        .all(|w| ORIGINS.contains(&lower_word(w)))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -1310,8 +1312,8 @@ fn find_persons_gated(text: &str, gated: bool) -> Vec<Span> {
         };
         // A title after the introduction is dealt with by the title rule below; "I am Sri
         // Lankan" describes, it does not name.
-        if skip_title_at(text, p).is_none() && !origin_word_at(text, p) {
-            push(parse_name(text, p, rule));
+        if skip_title_at(text, p).is_none() {
+            push(parse_name(text, p, rule).filter(|&(s, e)| !only_origin_words(&text[s..e])));
         }
     }
     // Titles.
@@ -2802,6 +2804,17 @@ mod tests {
                     "Buongiorno, sono Chiara Lombardi e aspetto la NASpI.",
                     &[Persona],
                     &["Chiara", "Lombardi"],
+                ),
+                // a surname that is also a nationality, with a first name
+                (
+                    "Sono Russo Giuseppe, nato in Calabria, e chiedo la pensione.",
+                    &[Persona],
+                    &["Russo", "Giuseppe"],
+                ),
+                (
+                    "Mia moglie Greco Anna fa la badante.",
+                    &[Persona],
+                    &["Greco", "Anna"],
                 ),
                 (
                     "Mia madre Rosa Conti percepisce la pensione di reversibilità.",
