@@ -1760,9 +1760,19 @@ fn find_phones(text: &str) -> Vec<Span> {
                 .chars()
                 .next()
                 .is_some_and(|c| c.is_ascii_digit());
-        // "[03/02 09:12]": the hour of a chat's time stamp, not the end of a phone number
-        let hour_after =
-            after.starts_with(':') && after[1..].starts_with(|c: char| c.is_ascii_digit());
+        // "[03/02 09:12]": the hour of a chat's time stamp (one or two digits, a colon, two
+        // digits), not the end of a phone number
+        let minutes = after.as_bytes();
+        let hour_after = chunks[last]
+            .groups
+            .iter()
+            .map(|&(s, e)| e - s)
+            .sum::<usize>()
+            <= 2
+            && minutes.len() >= 3
+            && minutes[0] == b':'
+            && minutes[1..3].iter().all(u8::is_ascii_digit)
+            && minutes.get(3).is_none_or(|b| !b.is_ascii_digit());
         if glued_right(text, m.end()) || decimal_after || hour_after {
             chunks[last].usable = false;
         }
@@ -3357,6 +3367,12 @@ mod tests {
         "figlio di",
         "Tante",
         "I am",
+        "Sri",
+        "Lankan",
+        "Russo",
+        "dall'Albania",
+        "09:12",
+        "[03/02",
     ];
     const GLUE: &[&str] = &[
         " ", " ", " ", "", "\n", ", ", ".", "-", "/", ":", "\t", "  ", "'", "(", ")", "+", "@",
