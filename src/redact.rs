@@ -940,7 +940,7 @@ static INTRO: LazyLock<Regex> = LazyLock::new(|| {
 /// would look like a name); after `two` ("sono Mario Rossi") at least two name words.
 static WEAK_INTRO: LazyLock<Regex> = LazyLock::new(|| {
     compile(
-        r"(?i)\b(?:(?P<two>(?:io[ \t]+)?sono|i[ \t]+am|i['’]m)|(?:mi[oa]|suo|sua|nostr[oa])[ \t]+(?:figli[oa]|moglie|marito|madre|padre|mamma|papà|fratello|sorella|compagn[oa]|convivente|nonn[oa]|zi[oa]|nipote|suocer[oa]|cognat[oa]|genero|nuora|coniuge|datore[ \t]+di[ \t]+lavoro|datrice[ \t]+di[ \t]+lavoro)|(?:figli[oa]|vedov[oa]|coniuge|moglie|marito|madre|padre|genitore|erede|nipote)[ \t]+(?:di|del|della|dello)|intestat[oaie][ \t]+a|a[ \t]+nome[ \t]+di|per[ \t]+conto[ \t]+di|(?:il|la)[ \t]+richiedente|(?:il|la)[ \t]+signor[ea]?|(?:il|la)[ \t]+defunt[oa])\b",
+        r"(?i)\b(?:(?P<two>(?:io[ \t]+)?sono|i[ \t]+am|i['’]m)|(?P<rel>(?:mi[oa]|suo|sua|nostr[oa])[ \t]+(?:figli[oa]|moglie|marito|madre|padre|mamma|papà|fratello|sorella|compagn[oa]|convivente|nonn[oa]|zi[oa]|nipote|suocer[oa]|cognat[oa]|genero|nuora|coniuge|datore[ \t]+di[ \t]+lavoro|datrice[ \t]+di[ \t]+lavoro))|(?:figli[oa]|vedov[oa]|coniuge|moglie|marito|madre|padre|genitore|erede|nipote)[ \t]+(?:di|del|della|dello)|intestat[oaie][ \t]+a|a[ \t]+nome[ \t]+di|per[ \t]+conto[ \t]+di|(?:il|la)[ \t]+richiedente|(?:il|la)[ \t]+signor[ea]?|(?:il|la)[ \t]+defunt[oa])\b",
     )
 });
 
@@ -1020,19 +1020,22 @@ static NAME_STOP: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
 
 /// Words of origin (nationalities, peoples, faiths), lowercase, that follow "sono", "I am" or
 /// "mia moglie" as a description, not as a name ("I am Sri Lankan", "mia moglie Rumena").
-/// Italian adjectives are written as stems: "marocchin" stands for marocchino, -a, -i, -e.
+/// Italian adjectives are written as stems: "marocchin" stands for marocchino, -a, -i, -e,
+/// "albanes" for albanese, -i. Surnames and given names that are also such words ("Russo",
+/// "Greco", "Cristiana") are taken out: after an introduction they are a name first.
 static ORIGINS: LazyLock<HashSet<String>> = LazyLock::new(|| {
     const ITALIAN_O: &str = "\
         italian marocchin rumen ucrain filippin indian pakistan egizian nigerian tunisin
-        peruvian ecuadorian moldav srilankan ghanes polacc brasilian russ macedon bulgar serb
+        peruvian ecuadorian moldav srilankan polacc brasilian russ macedon bulgar serb
         kosovar eritre somal etiop argentin colombian venezuelan dominican cuban tedesc spagnol
-        american britannic portoghes capoverdian georgian turc afghan sirian irachen iranian
-        algerin egizi gambian malian ivorian camerunens congoles sudanes nepales bosniac croat
-        grec olandes belg svizzer austriac musulman cristian ortodoss sikh cattolic
-        bolivian cilen messican europe african asiatic latinoamerican sudamerican";
+        american britannic capoverdian georgian turc afghan sirian irachen iranian algerin
+        egizi gambian malian ivorian bosniac croat grec belg svizzer austriac musulman cristian
+        ortodoss sikh cattolic bolivian cilen messican europe african asiatic latinoamerican
+        sudamerican";
     const ITALIAN_E: &str = "\
         albanes senegales cines frances ingles bangles bengales singales irlandes scozzes
-        giappones vietnamit thailandes cingales burkinab";
+        giappones vietnamit thailandes cingales burkinab ghanes portoghes camerunens congoles
+        sudanes nepales olandes";
     const OTHERS: &str = "\
         albanian romanian moroccan chinese ukrainian filipino filipina filipinos indian
         bangladeshi pakistani egyptian nigerian senegalese tunisian peruvian ecuadorian
@@ -1047,11 +1050,23 @@ static ORIGINS: LazyLock<HashSet<String>> = LazyLock::new(|| {
     let mut words = HashSet::new();
     for stem in ITALIAN_O.split_whitespace() {
         words.extend(["o", "a", "i", "e"].map(|end| format!("{stem}{end}")));
+        // "tedesc" → tedeschi, tedesche; "belg" → belghe (unused forms are harmless)
+        if stem.ends_with(['c', 'g']) {
+            words.extend(["hi", "he"].map(|end| format!("{stem}{end}")));
+        }
     }
     for stem in ITALIAN_E.split_whitespace() {
         words.extend(["e", "i"].map(|end| format!("{stem}{end}")));
     }
     words.extend(OTHERS.split_whitespace().map(str::to_string));
+    // Common Italian surnames and given names that are also words of origin: a name first.
+    const NAMES: &str = "\
+        russo russi greco greci tedesco francese inglese albanese italiano spagnolo turco
+        polacco olandese portoghese svizzero cristiano cristiana christian georgiana argentina
+        indiana german thai tedeschi turchi spagnoli albanesi";
+    for name in NAMES.split_whitespace() {
+        words.remove(name);
+    }
     words
 });
 
@@ -1111,12 +1126,12 @@ fn classify_word(word: &str, next: Option<char>) -> WordClass {
         }
         return WordClass::Name;
     }
-    // "d'Amico", "dell'Acqua"; a lowercase "dall'" is "from" ("dall'Albania"), a surname is
-    // written "Dall'Ara".
+    // "d'Amico", "dell'Acqua", "Giuseppe dall'Ara" (a lowercase "dall'" that would start a
+    // name after a weak introduction is "from": see [`parse_name`]).
     if let Some((head, tail)) = word.split_once(['\'', '’'])
         && matches!(
             lower_word(head).as_str(),
-            "d" | "de" | "dell" | "degl" | "l"
+            "d" | "de" | "dell" | "dall" | "degl" | "l"
         )
         && tail.chars().next().is_some_and(char::is_uppercase)
     {
@@ -1169,8 +1184,13 @@ fn parse_name(text: &str, start: usize, rule: NameRule) -> Option<(usize, usize)
         if glued_right(text, word_end) {
             break;
         }
+        // "mia suocera dall'Albania": where from, not a surname ("Dall'Ara", "Giuseppe dall'Ara")
+        let from = rule.title_case
+            && names == 0
+            && (m.as_str().starts_with("dall'") || m.as_str().starts_with("dall’"));
         match class {
             WordClass::Stop => break,
+            WordClass::Name if from => break,
             WordClass::Name => {
                 if names == 4 || (rule.title_case && !m.as_str().chars().any(char::is_lowercase)) {
                     break;
@@ -1313,7 +1333,12 @@ fn find_persons_gated(text: &str, gated: bool) -> Vec<Span> {
         // A title after the introduction is dealt with by the title rule below; "I am Sri
         // Lankan" describes, it does not name.
         if skip_title_at(text, p).is_none() {
-            push(parse_name(text, p, rule).filter(|&(s, e)| !only_origin_words(&text[s..e])));
+            // only "sono", "I am" and "mia moglie" can be followed by a description
+            let describes = caps.name("two").is_some() || caps.name("rel").is_some();
+            push(
+                parse_name(text, p, rule)
+                    .filter(|&(s, e)| !(describes && only_origin_words(&text[s..e]))),
+            );
         }
     }
     // Titles.
@@ -1772,7 +1797,9 @@ fn find_phones(text: &str) -> Vec<Span> {
             && minutes.len() >= 3
             && minutes[0] == b':'
             && minutes[1..3].iter().all(u8::is_ascii_digit)
-            && minutes.get(3).is_none_or(|b| !b.is_ascii_digit());
+            && minutes.get(3).is_none_or(|b| !b.is_ascii_digit())
+            // alone, or after the day and month ("03/02 09:12"), not after a phone's digit pairs
+            && (last == 0 || chunks[last - 1].punct.is_some());
         if glued_right(text, m.end()) || decimal_after || hour_after {
             chunks[last].usable = false;
         }
@@ -2583,6 +2610,13 @@ mod tests {
                     &[Telefono],
                     &["333 1234567"],
                 ),
+                // a colon and two digits after a phone: no hour unless after a date
+                (
+                    "Il mio numero è 0471 123456:10 interno",
+                    &[Telefono],
+                    &["123456"],
+                ),
+                ("tel 333 123 45 67:15", &[Telefono], &["123 45"]),
             ],
         );
         check_negatives(
@@ -2826,6 +2860,30 @@ mod tests {
                     &[Persona],
                     &["Greco", "Anna"],
                 ),
+                // alone, too: a surname or a given name first
+                ("Mia moglie Greco fa la badante.", &[Persona], &["Greco"]),
+                ("Il conto è intestato a Russo.", &[Persona], &["Russo"]),
+                (
+                    "Sono la vedova di Russo e chiedo la reversibilità.",
+                    &[Persona],
+                    &["Russo"],
+                ),
+                (
+                    "Mia figlia Cristiana ha diritto all'assegno unico?",
+                    &[Persona],
+                    &["Cristiana"],
+                ),
+                // a lowercase "dall'" inside a name, or after a title, is a surname
+                (
+                    "Sig. dall'Ara ha firmato la domanda.",
+                    &[Persona],
+                    &["dall'Ara"],
+                ),
+                (
+                    "Sono Giuseppe dall'Oglio, pensionato.",
+                    &[Persona],
+                    &["Giuseppe", "dall'Oglio"],
+                ),
                 (
                     "Mia madre Rosa Conti percepisce la pensione di reversibilità.",
                     &[Persona],
@@ -2874,7 +2932,7 @@ mod tests {
                 "per mio marito Messaggio originale Da: [mittente]",
                 // origins describe, they do not name
                 "I am Sri Lankan domestic worker, my employer did not pay",
-                "Sono Albanese Ortodosso e lavoro in un cantiere.",
+                "Sono Marocchino Musulmano e lavoro in un cantiere.",
                 "Mia moglie Ucraina fa la badante.",
                 "I'm Cape Verdean and my contract ended",
                 "dopo è arrivata mia suocera dall'Albania a vivere con noi",

@@ -81,7 +81,8 @@ pub struct Settings {
     #[arg(long)]
     max_iterations: Option<u64>,
     /// Folds of the cross-validation inside training that calibrates the confidences and the
-    /// abstention threshold (2 to 20); each fold is one more fit on (K-1)/K of the data, so
+    /// abstention threshold (2 to 20, at most the smallest service's examples; with `evaluate
+    /// --cv`, inside each of its folds); each fold is one more fit on (K-1)/K of the data, so
     /// more folds train slower [default: 2].
     #[arg(long, value_name = "K")]
     calibration_folds: Option<usize>,

@@ -86,6 +86,14 @@ fn bad_arguments_are_clear_errors() {
             .output()
             .unwrap(),
     );
+    // the training settings of --cv are checked too
+    clear_error(
+        &sportello()
+            .args(["evaluate", "--data", "data/test.jsonl", "--cv", "2"])
+            .args(["--calibration-folds", "1"])
+            .output()
+            .unwrap(),
+    );
     clear_error(
         &sportello()
             .args([

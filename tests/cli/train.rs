@@ -177,6 +177,7 @@ fn bad_settings_are_rejected() {
         ["--alpha=-2"],
         ["--max-features=0"],
         ["--target-precision=2"],
+        ["--calibration-folds=1"],
     ] {
         let output = sportello().arg("train").args(args).output().unwrap();
         clear_error(&output);
