@@ -38,34 +38,29 @@ fn training_twice_gives_identical_files() {
 #[test]
 fn json_summary_reports_counts_and_metrics() {
     let dir = tempfile::tempdir().unwrap();
-    let output = sportello()
-        .args(["train", "--json", "--data"])
-        .arg(fixture("mini_train.jsonl"))
-        .arg("--catalog")
-        .arg(fixture("mini_services.toml"))
-        .arg("--out")
-        .arg(dir.path())
-        .output()
-        .unwrap();
-    assert!(output.status.success());
-    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    // the JSON summary of training the mini data with `extra` arguments
+    let summary = |extra: &[&str]| -> serde_json::Value {
+        let output = sportello()
+            .args(["train", "--json"])
+            .args(extra)
+            .arg("--data")
+            .arg(fixture("mini_train.jsonl"))
+            .arg("--catalog")
+            .arg(fixture("mini_services.toml"))
+            .arg("--out")
+            .arg(dir.path())
+            .output()
+            .unwrap();
+        assert!(output.status.success());
+        serde_json::from_slice(&output.stdout).unwrap()
+    };
+    let json = summary(&[]);
     assert_eq!(json["examples"], 24);
     assert_eq!(json["cv_folds"], 2);
     assert!(json["cv_macro_f1"].as_f64().unwrap() > 0.0);
     assert!(json["threshold"].as_f64().is_some());
     // more calibration folds, as asked
-    let output = sportello()
-        .args(["train", "--json", "--calibration-folds", "4", "--data"])
-        .arg(fixture("mini_train.jsonl"))
-        .arg("--catalog")
-        .arg(fixture("mini_services.toml"))
-        .arg("--out")
-        .arg(dir.path())
-        .output()
-        .unwrap();
-    assert!(output.status.success());
-    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
-    assert_eq!(json["cv_folds"], 4);
+    assert_eq!(summary(&["--calibration-folds", "4"])["cv_folds"], 4);
 }
 
 fn train_on(data: &str, out: &std::path::Path) -> std::process::Output {
