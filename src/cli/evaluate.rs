@@ -73,6 +73,12 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         output::print_cross_validation(&cv, args.json)?;
         return Ok(exit::OK);
     }
+    let given = args.settings.given();
+    anyhow::ensure!(
+        given.is_empty(),
+        "training settings ({}) need --cv: a saved model is evaluated as it was trained",
+        given.join(", ")
+    );
     let classifier = Classifier::load(&args.model)?;
     let examples = sportello::data::load_examples(&args.data, classifier.labels())?;
     let evaluation = sportello::eval::evaluate(&classifier, &examples, args.threshold)?;

@@ -89,6 +89,20 @@ pub struct Settings {
 }
 
 impl Settings {
+    /// The flags given on the command line, as written there.
+    pub fn given(&self) -> Vec<&'static str> {
+        [
+            (self.alpha.is_some(), "--alpha"),
+            (self.max_features.is_some(), "--max-features"),
+            (self.target_precision.is_some(), "--target-precision"),
+            (self.max_iterations.is_some(), "--max-iterations"),
+            (self.calibration_folds.is_some(), "--calibration-folds"),
+        ]
+        .into_iter()
+        .filter_map(|(given, flag)| given.then_some(flag))
+        .collect()
+    }
+
     /// Turns the raw arguments into validated training settings.
     pub fn params(&self) -> anyhow::Result<ClassifierParams> {
         let mut params = ClassifierParams::default();
@@ -190,6 +204,8 @@ mod tests {
         assert_eq!(p.target_precision, 0.9);
         let w = Wrapper::parse_from(["x", "--calibration-folds", "5"]);
         assert_eq!(w.args.settings.params().unwrap().calibration_folds, 5);
+        assert_eq!(w.args.settings.given(), ["--calibration-folds"]);
+        assert!(Wrapper::parse_from(["x"]).args.settings.given().is_empty());
         for bad in [
             "--alpha=-1",
             "--calibration-folds=1",

@@ -86,6 +86,13 @@ fn bad_arguments_are_clear_errors() {
             .output()
             .unwrap(),
     );
+    // training settings need --cv: a saved model is not retrained
+    let output = sportello()
+        .args(["evaluate", "--data", "data/test.jsonl", "--alpha", "0.5"])
+        .output()
+        .unwrap();
+    clear_error(&output);
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--alpha"));
     // the training settings of --cv are checked too
     clear_error(
         &sportello()
