@@ -1603,6 +1603,13 @@ struct Chunk {
     usable: bool,
 }
 
+impl Chunk {
+    /// How many digits the chunk holds.
+    fn digit_count(&self) -> usize {
+        self.groups.iter().map(|&(s, e)| e - s).sum()
+    }
+}
+
 fn digits_of(text: &str, groups: &[(usize, usize)]) -> String {
     groups.iter().map(|&(s, e)| &text[s..e]).collect()
 }
@@ -1788,12 +1795,7 @@ fn find_phones(text: &str) -> Vec<Span> {
         // "[03/02 09:12]": the hour of a chat's time stamp (one or two digits, a colon, two
         // digits), not the end of a phone number
         let minutes = after.as_bytes();
-        let hour_after = chunks[last]
-            .groups
-            .iter()
-            .map(|&(s, e)| e - s)
-            .sum::<usize>()
-            <= 2
+        let hour_after = chunks[last].digit_count() <= 2
             && minutes.len() >= 3
             && minutes[0] == b':'
             && minutes[1..3].iter().all(u8::is_ascii_digit)
@@ -1817,7 +1819,7 @@ fn find_phones(text: &str) -> Vec<Span> {
                 if !chunk.usable {
                     break;
                 }
-                count += chunk.groups.iter().map(|&(s, e)| e - s).sum::<usize>();
+                count += chunk.digit_count();
                 if count > 17 {
                     break;
                 }
