@@ -3,10 +3,14 @@
 use std::path::PathBuf;
 
 /// Everything that can go wrong in the library, with the values that failed.
+///
+/// A variant that wraps another error returns it from [`std::error::Error::source`] and leaves
+/// it out of its own message, so that a report of the whole chain (anyhow's `{:#}`) names each
+/// cause once.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    #[error("{path}: {source}")]
+    #[error("{path}")]
     Io {
         path: PathBuf,
         #[source]
@@ -28,9 +32,9 @@ pub enum Error {
     InvalidParam(String),
     #[error("invalid input: {0}")]
     InvalidInput(String),
-    #[error("tokenizer: {0}")]
+    #[error("tokenizer failed")]
     Tokenizer(#[source] tokenizers::Error),
-    #[error("classifier: {0}")]
+    #[error("the logistic regression failed")]
     Classifier(#[from] linfa_logistic::error::Error),
     #[error(transparent)]
     Json(#[from] serde_json::Error),
@@ -56,3 +60,19 @@ impl Error {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_report_of_the_chain_names_the_io_cause_once() {
+        let missing = std::io::Error::from(std::io::ErrorKind::NotFound);
+        let cause = missing.to_string();
+        let report = format!(
+            "{:#}",
+            anyhow::Error::from(Error::io("data/x.toml", missing))
+        );
+        assert_eq!(report, format!("data/x.toml: {cause}"));
+    }
+}

@@ -115,7 +115,8 @@ fn batch(classifier: &Classifier, path: &Path, options: &RecommendOptions) -> an
         let request = super::batch::take_text(&mut object)?;
         let recommendation = match classifier.recommend(&request, options) {
             Ok(r) => r,
-            Err(e) => return Err((e.to_string(), object)),
+            // the whole chain of causes, each once
+            Err(e) => return Err((format!("{:#}", anyhow::Error::from(e)), object)),
         };
         for field in Recommendation::FIELDS {
             object.remove(*field);
