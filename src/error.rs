@@ -59,6 +59,19 @@ impl Error {
     }
 }
 
+/// An error's message followed by those of its causes, joined by ": ", for a message that must
+/// hold the whole story in one string (as anyhow's `{:#}` prints it).
+pub(crate) fn with_causes(error: &dyn std::error::Error) -> String {
+    let mut message = error.to_string();
+    let mut cause = error.source();
+    while let Some(inner) = cause {
+        message.push_str(": ");
+        message.push_str(&inner.to_string());
+        cause = inner.source();
+    }
+    message
+}
+
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 #[cfg(test)]
@@ -74,5 +87,10 @@ mod tests {
             anyhow::Error::from(Error::io("data/x.toml", missing))
         );
         assert_eq!(report, format!("data/x.toml: {cause}"));
+        let missing = std::io::Error::from(std::io::ErrorKind::NotFound);
+        assert_eq!(
+            with_causes(&Error::io("data/x.toml", missing)),
+            format!("data/x.toml: {cause}")
+        );
     }
 }

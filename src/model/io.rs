@@ -19,7 +19,7 @@ use sha2::{Digest, Sha256};
 use super::{Classifier, ClassifierParams, Linear, TrainingSummary};
 use crate::calibration::Calibration;
 use crate::catalog::Catalog;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, with_causes};
 use crate::features::FeatureSpace;
 use crate::text::TextAnalyzer;
 
@@ -168,7 +168,8 @@ impl Classifier {
         let analyzer = verified(TOKENIZER_FILE).and_then(|bytes| {
             let text = std::str::from_utf8(&bytes)
                 .map_err(|_| Error::model(&tokenizer_path, "not UTF-8"))?;
-            TextAnalyzer::from_json(text).map_err(|e| Error::model(&tokenizer_path, e.to_string()))
+            TextAnalyzer::from_json(text)
+                .map_err(|e| Error::model(&tokenizer_path, with_causes(&e)))
         });
         let file = verified(MODEL_FILE).and_then(|bytes| {
             let mut file = serde_json::from_slice::<ModelFile>(&bytes)
@@ -176,7 +177,7 @@ impl Classifier {
             file.features = file
                 .features
                 .rebuild()
-                .map_err(|e| Error::model(&model_path, e.to_string()))?;
+                .map_err(|e| Error::model(&model_path, with_causes(&e)))?;
             Ok(file)
         });
         let (analyzer, file) = (analyzer?, file?);
@@ -198,7 +199,7 @@ impl Classifier {
         };
         classifier
             .check()
-            .map_err(|e| Error::model(&model_path, e.to_string()))?;
+            .map_err(|e| Error::model(&model_path, with_causes(&e)))?;
         Ok(classifier)
     }
 }
@@ -274,6 +275,32 @@ mod tests {
                 loaded.score(text).unwrap().probabilities
             );
         }
+    }
+
+    #[test]
+    fn a_tokenizer_that_fails_to_build_says_why() {
+        let model = mini_model();
+        let dir = tempfile::tempdir().unwrap();
+        model.save(dir.path()).unwrap();
+        // a merge of pieces the vocabulary lacks, with the checksum updated to match
+        let path = dir.path().join(TOKENIZER_FILE);
+        let mut tokenizer: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        tokenizer["model"]["merges"]
+            .as_array_mut()
+            .unwrap()
+            .push(serde_json::json!(["qqj", "jqq"]));
+        let text = tokenizer.to_string();
+        std::fs::write(&path, &text).unwrap();
+        let manifest_path = dir.path().join(MANIFEST_FILE);
+        let mut manifest: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&manifest_path).unwrap()).unwrap();
+        manifest["sha256"][TOKENIZER_FILE] = sha256_hex(text.as_bytes()).into();
+        std::fs::write(&manifest_path, manifest.to_string()).unwrap();
+        let message = Classifier::load(dir.path()).unwrap_err().to_string();
+        assert!(message.contains(TOKENIZER_FILE), "{message}");
+        // the tokenizers crate's own words, after ours
+        assert!(message.contains("qqj"), "{message}");
     }
 
     #[test]
