@@ -27,7 +27,7 @@ pub type Float = f32;
 /// linfa's regression needs the whole training matrix dense in memory: the vocabulary is
 /// narrowed so that rows × width stays within this many values (1 GiB of f32), which keeps
 /// training on 100k requests under 2 GB. It binds above 21,845 requests at the default width of
-/// 12288: 48,221 requests (the shipped data) get 5566 columns (see [`FeatureParams::dense_width`]).
+/// 12288: 53,418 requests (the shipped data) get 5025 columns (see [`FeatureParams::dense_width`]).
 /// The solver's f64 attempt, at twice the bytes, runs only when its matrix fits in the same bytes.
 pub const MAX_DENSE_VALUES: usize = 256 * 1024 * 1024;
 

@@ -40,17 +40,15 @@ fn json_summary_reports_counts_and_metrics() {
     let dir = tempfile::tempdir().unwrap();
     // the JSON summary of training the mini data with `extra` arguments
     let summary = |extra: &[&str]| -> serde_json::Value {
-        let output = sportello()
-            .args(["train", "--json"])
-            .args(extra)
-            .arg("--data")
-            .arg(fixture("mini_train.jsonl"))
-            .arg("--catalog")
-            .arg(fixture("mini_services.toml"))
-            .arg("--out")
-            .arg(dir.path())
-            .output()
-            .unwrap();
+        let output = train_command(
+            &fixture("mini_train.jsonl"),
+            &fixture("mini_services.toml"),
+            dir.path(),
+        )
+        .arg("--json")
+        .args(extra)
+        .output()
+        .unwrap();
         assert!(output.status.success());
         serde_json::from_slice(&output.stdout).unwrap()
     };

@@ -19,17 +19,21 @@ pub fn fixture(name: &str) -> PathBuf {
     root().join("tests/data").join(name)
 }
 
-/// Runs `sportello train` on `data` with `catalog`, writing into `out`.
-pub fn train_output(data: &Path, catalog: &Path, out: &Path) -> std::process::Output {
-    sportello()
-        .args(["train", "--data"])
+/// `sportello train` on `data` with `catalog`, writing into `out`, for more arguments.
+pub fn train_command(data: &Path, catalog: &Path, out: &Path) -> Command {
+    let mut cmd = sportello();
+    cmd.args(["train", "--data"])
         .arg(data)
         .arg("--catalog")
         .arg(catalog)
         .arg("--out")
-        .arg(out)
-        .output()
-        .unwrap()
+        .arg(out);
+    cmd
+}
+
+/// Runs `sportello train` on `data` with `catalog`, writing into `out`.
+pub fn train_output(data: &Path, catalog: &Path, out: &Path) -> std::process::Output {
+    train_command(data, catalog, out).output().unwrap()
 }
 
 /// Runs `sportello train` on `data` with the three-service fixture catalogue.

@@ -809,8 +809,9 @@ struct LogisticRegressionProblem<'a, F: Float, A: Data<Elem = F>, D: Dimension> 
 /// sportello's patch. argmin asks for the cost and the gradient at one point separately (the
 /// More-Thuente line search asks for both at each trial point, then L-BFGS asks again for the
 /// gradient at the accepted point), and each call computed `X · W` afresh, the gradient also
-/// `Xᵀ · (P − Y)`: five passes over `X` for one trial where two are needed. On wide dense
-/// features those passes are nearly all of the fit's time. The memo keeps, for the two latest
+/// `Xᵀ · (P − Y)`: five passes over `X` for an accepted trial and three for a rejected one,
+/// where two are needed. On wide dense features those products are most of the fit's time. The
+/// memo keeps, for the two latest
 /// points, `log softmax(X · W + b)` and, once computed, the gradient; a call at one of them
 /// reuses them. The arithmetic is the same, so the fit is the same, bit for bit.
 struct Memo<F> {
