@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use crate::catalog::{OUT_OF_SCOPE, Service};
@@ -191,7 +192,7 @@ pub struct Segment {
 /// contrastive one ("ma", "però") on.
 pub fn segments(text: &str) -> Vec<Segment> {
     // each word with its normalised form
-    let mut parts: Vec<(Vec<(&str, String)>, bool)> = Vec::new();
+    let mut parts: Vec<(Vec<(&str, Cow<str>)>, bool)> = Vec::new();
     let mut rest = text;
     while !rest.is_empty() {
         let end = rest
@@ -200,10 +201,10 @@ pub fn segments(text: &str) -> Vec<Segment> {
         let (sentence, tail) = rest.split_at(end);
         rest = tail;
         let first_clause = parts.len();
-        let mut current: Vec<(&str, String)> = Vec::new();
+        let mut current: Vec<(&str, Cow<str>)> = Vec::new();
         for word in sentence.split_whitespace() {
             let bare = normalise_word(word);
-            if JOINERS.contains(&bare.as_str()) && current.len() >= 3 {
+            if JOINERS.contains(&bare.as_ref()) && current.len() >= 3 {
                 parts.push((std::mem::take(&mut current), false));
             }
             current.push((word, bare));
@@ -216,14 +217,14 @@ pub fn segments(text: &str) -> Vec<Segment> {
             // cassa integrazione, ma non scrivo per quello: l'assegno?" asks only the last
             let asked_from = (first_clause..parts.len())
                 .rev()
-                .find(|&i| CONTRASTIVE.contains(&parts[i].0[0].1.as_str()))
+                .find(|&i| CONTRASTIVE.contains(&parts[i].0[0].1.as_ref()))
                 .unwrap_or(first_clause);
             for part in &mut parts[asked_from..] {
                 part.1 = true;
             }
         }
     }
-    let mut merged: Vec<(Vec<(&str, String)>, bool)> = Vec::new();
+    let mut merged: Vec<(Vec<(&str, Cow<str>)>, bool)> = Vec::new();
     for (words, question) in parts {
         match merged.last_mut() {
             Some(last) if words.len() < 3 => {
@@ -239,7 +240,7 @@ pub fn segments(text: &str) -> Vec<Segment> {
             asks: question
                 || words
                     .iter()
-                    .any(|(_, bare)| ASKING.contains(&bare.as_str())),
+                    .any(|(_, bare)| ASKING.contains(&bare.as_ref())),
             text: words
                 .iter()
                 .map(|(word, _)| *word)
@@ -264,8 +265,18 @@ fn candidate(
     }
 }
 
-fn normalise_word(word: &str) -> String {
-    crate::text::fold(word.trim_matches(|c: char| !c.is_alphanumeric()))
+/// A word without its punctuation, lowercase and without accents; borrowed when it already is
+/// (most words), so that splitting a request allocates little.
+fn normalise_word(word: &str) -> Cow<'_, str> {
+    let bare = word.trim_matches(|c: char| !c.is_alphanumeric());
+    if bare
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+    {
+        Cow::Borrowed(bare)
+    } else {
+        Cow::Owned(crate::text::fold(bare))
+    }
 }
 
 impl Classifier {

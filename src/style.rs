@@ -4,6 +4,9 @@
 //! the simple answer; a long message, a formal letter, or one asking for requirements and
 //! procedures gets the detailed one.
 
+use std::sync::LazyLock;
+
+use aho_corasick::AhoCorasick;
 use serde::{Deserialize, Serialize};
 
 /// Which answer to give.
@@ -18,6 +21,10 @@ pub enum Style {
     /// requirements and procedure → detailed.
     Auto,
 }
+
+/// Finds any of [`DETAIL_MARKERS`] in one pass.
+static MARKER_SEARCH: LazyLock<AhoCorasick> =
+    LazyLock::new(|| AhoCorasick::new(DETAIL_MARKERS).expect("valid built-in markers"));
 
 /// Requests of at least this many words get the detailed answer.
 const LONG_REQUEST_WORDS: usize = 40;
@@ -67,8 +74,7 @@ const DETAIL_MARKERS: &[&str] = &[
 
 /// Picks the register for a request: `Simple` or `Detailed`, never `Auto`.
 pub fn choose_style(text: &str, word_count: usize) -> Style {
-    let normalised = crate::text::fold(text);
-    if word_count >= LONG_REQUEST_WORDS || DETAIL_MARKERS.iter().any(|m| normalised.contains(m)) {
+    if word_count >= LONG_REQUEST_WORDS || MARKER_SEARCH.is_match(&crate::text::fold(text)) {
         Style::Detailed
     } else {
         Style::Simple
