@@ -186,13 +186,17 @@ pub struct Segment {
     pub asks: bool,
 }
 
+/// A part being built: its words as written and in normal form, and whether a question mark
+/// covers it.
+type Part<'t> = (Vec<(&'t str, Cow<'t, str>)>, bool);
+
 /// Splits a request into the parts where a second need could be written: sentences, and
 /// clauses joined by words such as "e", "inoltre", "poi". Parts of fewer than three words are
 /// glued to the previous one. A question mark marks the clauses of its sentence from the last
 /// contrastive one ("ma", "però") on.
 pub fn segments(text: &str) -> Vec<Segment> {
     // each word with its normalised form
-    let mut parts: Vec<(Vec<(&str, Cow<str>)>, bool)> = Vec::new();
+    let mut parts: Vec<Part> = Vec::new();
     let mut rest = text;
     while !rest.is_empty() {
         let end = rest
@@ -224,7 +228,7 @@ pub fn segments(text: &str) -> Vec<Segment> {
             }
         }
     }
-    let mut merged: Vec<(Vec<(&str, Cow<str>)>, bool)> = Vec::new();
+    let mut merged: Vec<Part> = Vec::new();
     for (words, question) in parts {
         match merged.last_mut() {
             Some(last) if words.len() < 3 => {
