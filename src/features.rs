@@ -24,12 +24,28 @@ use crate::text::Analysis;
 /// The floating-point type of features and weights.
 pub type Float = f32;
 
-/// linfa's regression needs the whole training matrix dense in memory: the vocabulary is
-/// narrowed so that rows × width stays within this many values (1 GiB of f32), which keeps
-/// training on 100k requests under 2 GB. It binds above 21,845 requests at the default width of
-/// 12288: 53,418 requests (the shipped data) get 5025 columns (see [`FeatureParams::dense_width`]).
-/// The solver's f64 attempt, at twice the bytes, runs only when its matrix fits in the same bytes.
-pub const MAX_DENSE_VALUES: usize = 256 * 1024 * 1024;
+/// linfa's regression needs the whole training matrix dense in memory, so the vocabulary is
+/// narrowed to keep training within about 1.75 GiB: the matrix gets what is left of
+/// [`DENSE_MEMORY`] once [`MEMORY_PER_REQUEST`] is set aside for each request (its text,
+/// analysis and sparse row, kept through training). Both were measured on this project's data:
+/// peaks of 1476 MiB on 55,039 requests at 4877 columns and 1762 MiB on 100,000 at 2684 are
+/// about 100 MiB, 6.5 KiB per request and the matrix. So training on 100k requests stays under
+/// 2 GB, and smaller data gets a wider vocabulary: the 55,039 shipped requests get 6261 columns
+/// (see [`FeatureParams::dense_width`]); up to 31,264 requests the default width of 12288 fits.
+pub const DENSE_MEMORY: usize = 1664 << 20;
+
+/// The memory that training needs for each request besides its row of the dense matrix.
+pub const MEMORY_PER_REQUEST: usize = 6656;
+
+/// The matrix gets at least this much (beyond about 220,000 requests training outgrows 1.75 GiB).
+const MIN_DENSE_MEMORY: usize = 256 << 20;
+
+/// The bytes the dense training matrix of `rows` requests may take.
+pub fn dense_memory(rows: usize) -> usize {
+    DENSE_MEMORY
+        .saturating_sub(MEMORY_PER_REQUEST.saturating_mul(rows))
+        .max(MIN_DENSE_MEMORY)
+}
 
 /// How terms are extracted and selected.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -83,10 +99,10 @@ impl Default for FeatureParams {
 
 impl FeatureParams {
     /// The width of a training matrix of `rows` requests: `max_features`, narrowed to keep
-    /// rows × width within [`MAX_DENSE_VALUES`].
+    /// the matrix within [`dense_memory`].
     pub fn dense_width(&self, rows: usize) -> usize {
-        self.max_features
-            .min((MAX_DENSE_VALUES / rows.max(1)).max(1))
+        let values = dense_memory(rows) / std::mem::size_of::<Float>();
+        self.max_features.min((values / rows.max(1)).max(1))
     }
 
     pub fn validate(&self) -> Result<()> {
@@ -1013,10 +1029,18 @@ mod tests {
     fn the_width_is_narrowed_to_the_memory_budget() {
         let params = FeatureParams::default();
         assert_eq!(params.dense_width(0), 12288);
-        assert_eq!(params.dense_width(21_845), 12288);
-        assert_eq!(params.dense_width(21_846), 12287);
-        assert_eq!(params.dense_width(100_000), 2684);
+        assert_eq!(params.dense_width(31_264), 12288);
+        assert_eq!(params.dense_width(31_265), 12287);
+        assert_eq!(params.dense_width(55_039), 6261);
+        assert_eq!(params.dense_width(100_000), 2698);
+        // the matrix's own share keeps the width positive on any data
+        assert_eq!(params.dense_width(1_000_000), 67);
         assert_eq!(params.dense_width(usize::MAX), 1);
+        // within 1.75 GiB in all, as measured
+        for rows in [10_000, 55_039, 100_000] {
+            let matrix = rows * params.dense_width(rows) * std::mem::size_of::<Float>();
+            assert!(100 * (1 << 20) + rows * MEMORY_PER_REQUEST + matrix <= 1792 << 20);
+        }
     }
 
     #[test]

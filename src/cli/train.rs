@@ -68,8 +68,8 @@ pub struct Settings {
     /// L2 regularisation of the logistic regression [default: 0.1].
     #[arg(long)]
     alpha: Option<f64>,
-    /// Width of the feature vectors, narrowed on large data to keep training within 1 GiB of
-    /// features [default: 12288].
+    /// Width of the feature vectors, narrowed on large data to keep training within about
+    /// 1.75 GiB of memory [default: 12288].
     #[arg(long)]
     max_features: Option<usize>,
     /// Precision that answered requests should reach; sets the abstention threshold

@@ -69,7 +69,7 @@ impl ClassifierParams {
     }
 
     /// Sets the width of the feature vectors; defaults to `12288` (narrowed on large data, see
-    /// [`crate::features::MAX_DENSE_VALUES`]).
+    /// [`crate::features::dense_memory`]).
     pub fn max_features(mut self, width: usize) -> Self {
         self.features.max_features = width;
         self

@@ -25,9 +25,7 @@ use crate::catalog::Catalog;
 use crate::data::Example;
 use crate::error::{Error, Result};
 use crate::eval::{self, Metrics};
-use crate::features::{
-    FeatureParams, FeatureSpace, Float, MAX_DENSE_VALUES, Occurrence, SparseRow,
-};
+use crate::features::{FeatureParams, FeatureSpace, Float, Occurrence, SparseRow};
 use crate::redact::{Kind, redact};
 use crate::text::{Analysis, TextAnalyzer};
 
@@ -155,7 +153,7 @@ thread_local! {
 /// How a fit can be attempted: linfa's solver in f32 at four scales of the features (alpha and
 /// the weights are rescaled so that the objective and its optimum stay the same), then once in
 /// f64, where its sums are exact enough for its line search (at twice the memory and time, so
-/// only last, and only when its matrix fits in the bytes of [`MAX_DENSE_VALUES`] f32 values: at
+/// only last, and only when its matrix fits in [`F64_DENSE_MEMORY`], 1 GiB: at
 /// the default width, fits of up to about 12,000 rows). Its L-BFGS can stall: after a few
 /// iterations it proposes a direction that goes uphill, or its line search cannot shorten the
 /// step enough (argmin's smallest step is √ε, 3.5e-4 in f32), and linfa returns the best point
@@ -187,6 +185,9 @@ fn attempt_order(first: Option<usize>) -> impl Iterator<Item = usize> {
         .chain((0..ATTEMPTS.len()).filter(move |&i| Some(i) != first))
 }
 
+/// The most memory the f64 attempt's matrix may take: 1 GiB.
+const F64_DENSE_MEMORY: usize = 1 << 30;
+
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Precision {
     Single,
@@ -194,12 +195,14 @@ enum Precision {
 }
 
 impl Precision {
-    /// Whether a dense matrix of `rows` × `width` in this precision fits in the bytes of
-    /// [`MAX_DENSE_VALUES`] f32 values (f32 always does: the width was narrowed for it).
+    /// Whether a dense matrix of `rows` × `width` in this precision fits in
+    /// [`F64_DENSE_MEMORY`] (f32 always does: the width was narrowed for it).
     fn fits(self, rows: usize, width: usize) -> bool {
         match self {
             Precision::Single => true,
-            Precision::Double => rows.saturating_mul(width) <= MAX_DENSE_VALUES / 2,
+            Precision::Double => {
+                rows.saturating_mul(width) <= F64_DENSE_MEMORY / std::mem::size_of::<f64>()
+            }
         }
     }
 }
@@ -795,8 +798,8 @@ mod tests {
 
     #[test]
     fn the_f64_attempt_runs_only_within_the_memory_budget() {
-        assert!(Precision::Double.fits(1, MAX_DENSE_VALUES / 2));
-        assert!(!Precision::Double.fits(1, MAX_DENSE_VALUES / 2 + 1));
+        assert!(Precision::Double.fits(1, F64_DENSE_MEMORY / 8));
+        assert!(!Precision::Double.fits(1, F64_DENSE_MEMORY / 8 + 1));
         assert!(!Precision::Double.fits(16_000, 10_600));
         assert!(!Precision::Double.fits(usize::MAX, 2));
     }
