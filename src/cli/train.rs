@@ -69,7 +69,7 @@ pub struct Settings {
     #[arg(long)]
     alpha: Option<f64>,
     /// Width of the feature vectors, narrowed on large data to keep training within about
-    /// 1.75 GiB of memory [default: 12288].
+    /// 1.8 GiB of memory [default: 12288].
     #[arg(long)]
     max_features: Option<usize>,
     /// Precision that answered requests should reach; sets the abstention threshold

@@ -153,8 +153,10 @@ thread_local! {
 /// How a fit can be attempted: linfa's solver in f32 at four scales of the features (alpha and
 /// the weights are rescaled so that the objective and its optimum stay the same), then once in
 /// f64, where its sums are exact enough for its line search (at twice the memory and time, so
-/// only last, and only when its matrix fits in [`F64_DENSE_MEMORY`], 1 GiB: at
-/// the default width, fits of up to about 12,000 rows). Its L-BFGS can stall: after a few
+/// only last, and only when its matrix fits in the memory that the f32 matrix of all the training
+/// requests may take, [`crate::features::dense_memory`]: with the default 2 folds, the
+/// cross-validation fits where the width is narrowed, and at the default width the fits of up to
+/// 16,623 rows). Its L-BFGS can stall: after a few
 /// iterations it proposes a direction that goes uphill, or its line search cannot shorten the
 /// step enough (argmin's smallest step is √ε, 3.5e-4 in f32), and linfa returns the best point
 /// so far without an error. Which scale stalls depends on the data and the width: on 24,110
@@ -185,9 +187,6 @@ fn attempt_order(first: Option<usize>) -> impl Iterator<Item = usize> {
         .chain((0..ATTEMPTS.len()).filter(move |&i| Some(i) != first))
 }
 
-/// The most memory the f64 attempt's matrix may take: 1 GiB.
-const F64_DENSE_MEMORY: usize = 1 << 30;
-
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Precision {
     Single,
@@ -195,13 +194,15 @@ enum Precision {
 }
 
 impl Precision {
-    /// Whether a dense matrix of `rows` × `width` in this precision fits in
-    /// [`F64_DENSE_MEMORY`] (f32 always does: the width was narrowed for it).
-    fn fits(self, rows: usize, width: usize) -> bool {
+    /// Whether a dense matrix of `rows` × `width` in this precision fits in `memory` bytes
+    /// (f32 always does: the width was narrowed for it).
+    fn fits(self, rows: usize, width: usize, memory: usize) -> bool {
         match self {
             Precision::Single => true,
             Precision::Double => {
-                rows.saturating_mul(width) <= F64_DENSE_MEMORY / std::mem::size_of::<f64>()
+                rows.saturating_mul(width)
+                    .saturating_mul(std::mem::size_of::<f64>())
+                    <= memory
             }
         }
     }
@@ -254,11 +255,19 @@ macro_rules! fit_attempt {
     }};
 }
 
+/// Where a fit starts: `init`, other weights of the same columns, is where the attempts that
+/// start afresh start (zero without it); `first` is the attempt to try first (see
+/// [`attempt_order`]).
+#[derive(Debug, Clone, Copy, Default)]
+struct Start<'a> {
+    init: Option<&'a Linear>,
+    first: Option<usize>,
+}
+
 /// Fits linfa's multinomial logistic regression on sparse rows of `width` columns, identical
-/// columns merged (see [`columns`]); `init`, other weights of the same columns, is where the
-/// attempts that start afresh start (zero without it); `first` is the attempt to try first (see
-/// [`attempt_order`]). A stalled solver goes on with the next attempt, afresh or from the best
-/// point so far, always with a fresh L-BFGS history.
+/// columns merged (see [`columns`]), from `start`. A stalled solver goes on with the next attempt, afresh or from the best
+/// point so far, always with a fresh L-BFGS history. `memory` is the most bytes an attempt's
+/// dense matrix may take (the attempts' matrices never coexist).
 /// A stall can come early (on 24,110 requests scale 1 stalled after 4.6 s where a fit takes
 /// 14 s) or late (21 s on the benchmark's synthetic set, where a fit takes 6 s).
 fn fit_linear(
@@ -267,9 +276,10 @@ fn fit_linear(
     rows: &[SparseRow],
     y: &[usize],
     params: &ClassifierParams,
-    init: Option<&Linear>,
-    first: Option<usize>,
+    start: Start,
+    memory: usize,
 ) -> Result<(Linear, FitOutcome)> {
+    let Start { init, first } = start;
     let groups = ColumnGroups::find(rows, width);
     let at_zero = Linear::zeros(width, n_services)
         .objective(rows, y, params.alpha)
@@ -278,7 +288,7 @@ fn fit_linear(
     let mut attempts = 0;
     for index in attempt_order(first) {
         let (precision, scale) = ATTEMPTS[index];
-        if !precision.fits(rows.len(), groups.width()) {
+        if !precision.fits(rows.len(), groups.width(), memory) {
             continue;
         }
         attempts += 1;
@@ -392,6 +402,8 @@ impl Classifier {
             max_features: params.features.dense_width(examples.len()),
             ..params.features
         };
+        // what the f32 matrix of all the requests may take, and so any attempt's matrix
+        let memory = crate::features::dense_memory(examples.len());
         let folds = eval::stratified_folds(&y, n_folds, params.seed);
         // per fold: (example index, out-of-fold logits) of its held-out examples
         struct Fold {
@@ -415,8 +427,8 @@ impl Classifier {
                 &rows,
                 &train_y,
                 params,
-                None,
-                first,
+                Start { init: None, first },
+                memory,
             )?;
             let logits = test
                 .iter()
@@ -489,8 +501,11 @@ impl Classifier {
             &rows,
             &y,
             &final_params,
-            Some(&start),
-            first,
+            Start {
+                init: Some(&start),
+                first,
+            },
+            memory,
         )?;
         let outcomes: Vec<FitOutcome> = fold_models
             .iter()
@@ -798,20 +813,34 @@ mod tests {
 
     #[test]
     fn the_f64_attempt_runs_only_within_the_memory_budget() {
-        assert!(Precision::Double.fits(1, F64_DENSE_MEMORY / 8));
-        assert!(!Precision::Double.fits(1, F64_DENSE_MEMORY / 8 + 1));
-        assert!(!Precision::Double.fits(16_000, 10_600));
-        assert!(!Precision::Double.fits(usize::MAX, 2));
+        assert!(Precision::Double.fits(1, 1 << 27, 1 << 30));
+        assert!(!Precision::Double.fits(1, (1 << 27) + 1, 1 << 30));
+        assert!(Precision::Single.fits(usize::MAX, 2, 0));
+        assert!(!Precision::Double.fits(16_000, 10_600, 1 << 30));
+        assert!(!Precision::Double.fits(usize::MAX, 2, 1 << 30));
     }
 
     #[test]
     fn the_next_fit_starts_with_the_attempt_that_converged() {
         let (rows, y) = separable_rows();
         let params = ClassifierParams::default().alpha(1e-2);
-        let (_, outcome) = fit_linear(3, 40, &rows, &y, &params, None, None).unwrap();
+        let (_, outcome) =
+            fit_linear(3, 40, &rows, &y, &params, Start::default(), 1 << 30).unwrap();
         assert_eq!((outcome.refits, outcome.converged_with), (0, Some(0)));
         // told to, it starts at scale 2, and reports that one
-        let (_, outcome) = fit_linear(3, 40, &rows, &y, &params, None, Some(1)).unwrap();
+        let (_, outcome) = fit_linear(
+            3,
+            40,
+            &rows,
+            &y,
+            &params,
+            Start {
+                init: None,
+                first: Some(1),
+            },
+            1 << 30,
+        )
+        .unwrap();
         assert_eq!((outcome.refits, outcome.converged_with), (0, Some(1)));
     }
 
@@ -826,14 +855,16 @@ mod tests {
             max_iterations: 2,
             ..ClassifierParams::default().alpha(alpha)
         };
-        let (chained, outcome) = fit_linear(3, 40, &rows, &y, &params, None, None).unwrap();
+        let (chained, outcome) =
+            fit_linear(3, 40, &rows, &y, &params, Start::default(), 1 << 30).unwrap();
         assert!(outcome.refits >= 1);
         // the optimum, from a fit left to converge
         let converging = ClassifierParams {
             max_iterations: 100,
             ..params.clone()
         };
-        let (optimum, outcome) = fit_linear(3, 40, &rows, &y, &converging, None, None).unwrap();
+        let (optimum, outcome) =
+            fit_linear(3, 40, &rows, &y, &converging, Start::default(), 1 << 30).unwrap();
         assert_eq!(outcome.refits, 0);
         // one attempt of two iterations, as the first one runs it
         let groups = ColumnGroups::find(&rows, 40);
