@@ -155,8 +155,8 @@ thread_local! {
 /// f64, where its sums are exact enough for its line search (at twice the memory and time, so
 /// only last, and only when its matrix fits in the memory that the f32 matrix of all the training
 /// requests may take, [`crate::features::dense_memory`]: with the default 2 folds, the
-/// cross-validation fits where the width is narrowed, and at the default width the fits of up to
-/// 16,623 rows). Its L-BFGS can stall: after a few
+/// cross-validation fits (about half the rows each) about whenever the width is narrowed, and at
+/// the default width the final fit of up to 16,623 requests). Its L-BFGS can stall: after a few
 /// iterations it proposes a direction that goes uphill, or its line search cannot shorten the
 /// step enough (argmin's smallest step is √ε, 3.5e-4 in f32), and linfa returns the best point
 /// so far without an error. Which scale stalls depends on the data and the width: on 24,110
@@ -265,9 +265,9 @@ struct Start<'a> {
 }
 
 /// Fits linfa's multinomial logistic regression on sparse rows of `width` columns, identical
-/// columns merged (see [`columns`]), from `start`. A stalled solver goes on with the next attempt, afresh or from the best
-/// point so far, always with a fresh L-BFGS history. `memory` is the most bytes an attempt's
-/// dense matrix may take (the attempts' matrices never coexist).
+/// columns merged (see [`columns`]), from `start`. A stalled solver goes on with the next
+/// attempt, afresh or from the best point so far, always with a fresh L-BFGS history. `memory`
+/// is the most bytes an attempt's dense matrix may take (the attempts' matrices never coexist).
 /// A stall can come early (on 24,110 requests scale 1 stalled after 4.6 s where a fit takes
 /// 14 s) or late (21 s on the benchmark's synthetic set, where a fit takes 6 s).
 fn fit_linear(
