@@ -196,6 +196,7 @@ impl Classifier {
             calibration: file.calibration,
             params: file.params,
             summary: file.summary,
+            column_means: std::sync::OnceLock::new(),
         };
         classifier
             .check()

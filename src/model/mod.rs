@@ -7,6 +7,7 @@ mod io;
 mod linear;
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::OnceLock;
 
 use linfa::prelude::*;
 use linfa_logistic::MultiLogisticRegression;
@@ -76,6 +77,9 @@ pub struct Classifier {
     calibration: Calibration,
     params: ClassifierParams,
     summary: TrainingSummary,
+    /// Each column's mean weight over the services, for [`Classifier::explain`]; computed at
+    /// its first use.
+    column_means: OnceLock<Vec<f64>>,
 }
 
 /// The classifier's view of one request.
@@ -542,6 +546,7 @@ impl Classifier {
             },
             params: params.clone(),
             summary,
+            column_means: OnceLock::new(),
         };
         classifier.check()?;
         Ok(classifier)
@@ -646,12 +651,17 @@ impl Classifier {
             counts[entry] += 1;
         }
         // each entry's contribution to the service's logit, relative to the mean over services
+        let means = self.column_means.get_or_init(|| {
+            w.rows()
+                .into_iter()
+                .map(|weights| weights.iter().map(|&v| v as f64).sum::<f64>() / n)
+                .collect()
+        });
         let contributions: Vec<f64> = row
             .iter()
             .map(|&(col, value)| {
-                let weights = w.row(col as usize);
-                let mean = weights.iter().map(|&v| v as f64).sum::<f64>() / n;
-                value as f64 * (weights[label] as f64 - mean) / self.calibration.temperature
+                let col = col as usize;
+                value as f64 * (w[[col, label]] as f64 - means[col]) / self.calibration.temperature
             })
             .collect();
         let mut per_word = vec![0.0f64; scores.analysis.words.len()];
@@ -676,13 +686,16 @@ impl Classifier {
             }
             *by_word.entry(word.as_str()).or_default() += weight;
         }
-        let mut ranked: Vec<(String, f64)> = by_word
+        let mut ranked: Vec<(&str, f64)> = by_word
             .into_iter()
             .filter(|&(_, weight)| weight > 1e-6)
+            .collect();
+        ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+        ranked.truncate(max);
+        let mut ranked: Vec<(String, f64)> = ranked
+            .into_iter()
             .map(|(word, weight)| (word.to_string(), weight))
             .collect();
-        ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-        ranked.truncate(max);
         as_written(&scores.text, &mut ranked);
         ranked
     }
