@@ -30,9 +30,10 @@ pub type Float = f32;
 /// analysis and sparse row, kept through training). Both were measured on this project's data:
 /// peaks of 1476 MiB on 55,039 requests at 4877 columns and 1762 MiB on 100,000 at 2684 are
 /// about 100 MiB, 6.5 KiB per request and the matrix. So training on 100k requests stays under
-/// 2 GB, and smaller data gets a wider vocabulary: the 58,564 shipped requests get 5784 columns
+/// 2 GB, and smaller data gets a wider vocabulary: the 59,782 shipped requests get 5632 columns
 /// (see [`FeatureParams::dense_width`]); up to 31,264 requests the default width of 12288 fits.
-/// (The account is close, not exact: training on the shipped requests peaked at 1802 MiB.)
+/// (The account is close, not exact: training peaked at 1752 to 1802 MiB on 56,403 to 59,782
+/// requests.)
 pub const DENSE_MEMORY: usize = 1664 << 20;
 
 /// The memory that training needs for each request besides its row of the dense matrix.
