@@ -212,6 +212,12 @@ static ONE_WORD_CUES: LazyLock<[AhoCorasick; 4]> = LazyLock::new(|| {
     })
 });
 
+/// For each of [`CUE_LISTS`], its cues of two words ("a nome"), split at the space: split once
+/// here, not for every word of every request.
+static TWO_WORD_CUES: LazyLock<[Vec<(&'static str, &'static str)>; 4]> = LazyLock::new(|| {
+    CUE_LISTS.map(|list| list.iter().filter_map(|cue| cue.split_once(' ')).collect())
+});
+
 /// One of [`CUE_LISTS`], by position: the cues of one name regex.
 #[derive(Clone, Copy)]
 struct Cues(usize);
@@ -222,6 +228,7 @@ const TITLE_SET: Cues = Cues(2);
 const CLOSING_SET: Cues = Cues(3);
 
 impl Cues {
+    #[cfg(test)]
     fn list(self) -> &'static [&'static str] {
         CUE_LISTS[self.0]
     }
@@ -231,8 +238,8 @@ impl Cues {
     }
 
     /// The cues of two words ("a nome"), split at the space.
-    fn two_words(self) -> impl Iterator<Item = (&'static str, &'static str)> {
-        self.list().iter().filter_map(|cue| cue.split_once(' '))
+    fn two_words(self) -> &'static [(&'static str, &'static str)] {
+        &TWO_WORD_CUES[self.0]
     }
 }
 
@@ -430,13 +437,24 @@ fn compile(pattern: &str) -> Regex {
 }
 
 /// Maximal runs of ASCII letters and digits: the material of codici fiscali, IBANs, partite IVA.
-static ASCII_TOKEN: LazyLock<Regex> = LazyLock::new(|| compile(r"[A-Za-z0-9]+"));
-
+/// (The regex `[A-Za-z0-9]+`, read byte by byte: no byte of a multi-byte character is ASCII.)
 fn ascii_tokens(text: &str) -> Vec<(usize, usize)> {
-    ASCII_TOKEN
-        .find_iter(text)
-        .map(|m| (m.start(), m.end()))
-        .collect()
+    let mut tokens = Vec::new();
+    let mut start = None;
+    for (i, b) in text.bytes().enumerate() {
+        match (b.is_ascii_alphanumeric(), start) {
+            (true, None) => start = Some(i),
+            (false, Some(s)) => {
+                tokens.push((s, i));
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    if let Some(s) = start {
+        tokens.push((s, text.len()));
+    }
+    tokens
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1477,7 +1495,7 @@ impl<'a> Words<'a> {
             .collect();
         for (i, word) in self.lower.iter().enumerate() {
             let next = self.lower.get(i + 1);
-            if cues.two_words().any(|(head, tail)| {
+            if cues.two_words().iter().any(|&(head, tail)| {
                 word.ends_with(head) && next.is_some_and(|n| n.starts_with(tail))
             }) {
                 found.push(i);
@@ -3228,6 +3246,14 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn ascii_tokens_are_the_regex_runs(text in "[a-zA-Z0-9 àéÉß€\\-.@\n]{0,40}") {
+            let regex = compile(r"[A-Za-z0-9]+");
+            let expected: Vec<(usize, usize)> =
+                regex.find_iter(&text).map(|m| (m.start(), m.end())).collect();
+            prop_assert_eq!(ascii_tokens(&text), expected);
+        }
+
         #[test]
         fn valid_codici_fiscali_are_always_caught(
             before in sentence(12),
