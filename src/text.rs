@@ -12,6 +12,8 @@
 //! 3. [`TextAnalyzer::analyze`] groups the tokens back into whole words, so that features can use
 //!    both the words and their subword pieces, and explanations can name whole words.
 
+use std::borrow::Cow;
+
 use tokenizers::decoders::bpe::BPEDecoder as BpeDecoder;
 use tokenizers::models::bpe::{BPE, BpeTrainerBuilder};
 use tokenizers::normalizers::{Lowercase, NFKD, Sequence as NormalizerSequence, StripAccents};
@@ -46,20 +48,35 @@ pub struct Cleaned {
 /// caps the length at [`MAX_TEXT_BYTES`].
 pub fn clean(text: &str) -> Cleaned {
     let text_part = head(text);
-    let end = text_part.len();
-    let cleaned = text_part
-        .chars()
-        .map(|c| match c {
-            '\n' => '\n',
-            c if c.is_control() => ' ',
-            // typographic apostrophes, and accents typed as apostrophes ("perche´")
-            '’' | '‘' | '`' | '´' | 'ʼ' => '\'',
-            c => c,
-        })
-        .collect();
     Cleaned {
-        text: cleaned,
-        truncated: end < text.len(),
+        text: clean_head(text_part).into_owned(),
+        truncated: text_part.len() < text.len(),
+    }
+}
+
+/// [`clean`]'s text for a text already cut to [`head`]: borrowed when nothing changes, as for
+/// a text cleaned before.
+fn clean_head(text: &str) -> Cow<'_, str> {
+    // Only these bytes begin a character that cleaning changes: ASCII controls but the line
+    // break, '`', and the lead bytes of U+0080–U+00BF (C1 controls, '´'), of U+0280–U+02BF
+    // ('ʼ') and of U+2000–U+2FFF ('‘', '’').
+    let suspect =
+        |b: &u8| (*b < 0x20 && *b != b'\n') || matches!(*b, 0x7f | b'`' | 0xc2 | 0xca | 0xe2);
+    if !text.as_bytes().iter().any(suspect) || text.chars().all(|c| clean_char(c) == c) {
+        Cow::Borrowed(text)
+    } else {
+        Cow::Owned(text.chars().map(clean_char).collect())
+    }
+}
+
+/// What [`clean`] makes of one character.
+fn clean_char(c: char) -> char {
+    match c {
+        '\n' => '\n',
+        c if c.is_control() => ' ',
+        // typographic apostrophes, and accents typed as apostrophes ("perche´")
+        '’' | '‘' | '`' | '´' | 'ʼ' => '\'',
+        c => c,
     }
 }
 
@@ -79,11 +96,37 @@ pub fn fold(text: &str) -> String {
     if text.is_ascii() {
         return text.to_ascii_lowercase();
     }
+    // Runs of ASCII characters are lowercased as they are: an ASCII character decomposes to
+    // itself and is a starter, which canonical reordering never moves marks across.
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while !rest.is_empty() {
+        let ascii = rest
+            .bytes()
+            .position(|b| !b.is_ascii())
+            .unwrap_or(rest.len());
+        out.extend(
+            rest[..ascii]
+                .bytes()
+                .map(|b| char::from(b.to_ascii_lowercase())),
+        );
+        rest = &rest[ascii..];
+        let other = rest
+            .bytes()
+            .position(|b| b.is_ascii())
+            .unwrap_or(rest.len());
+        out.extend(fold_unicode(&rest[..other]));
+        rest = &rest[other..];
+    }
+    out
+}
+
+/// [`fold`] by the book: NFKD, combining marks dropped, lowercase.
+fn fold_unicode(text: &str) -> impl Iterator<Item = char> + '_ {
     use unicode_normalization::UnicodeNormalization;
     text.nfkd()
         .filter(|c| !unicode_normalization::char::is_combining_mark(*c))
         .flat_map(char::to_lowercase)
-        .collect()
 }
 
 /// True when a request has nothing to read: empty, only whitespace or control characters.
@@ -348,11 +391,11 @@ impl TextAnalyzer {
     /// as [`TextAnalyzer::analyze_reference`], which goes through `encode`; a test checks this
     /// on every shipped request and on arbitrary strings.
     pub fn analyze(&self, text: &str) -> Result<Analysis> {
-        let cleaned = clean(text);
+        let cleaned = clean_head(head(text));
         let model = &self.bpe;
         let mut analysis = Analysis::default();
         let mut normalized = String::new();
-        for (segment, is_placeholder) in split_placeholders(&cleaned.text) {
+        for (segment, is_placeholder) in split_placeholders(&cleaned) {
             if is_placeholder {
                 analysis.words.push(segment.to_string());
                 analysis.pieces.push(vec![segment.to_string()]);
@@ -611,6 +654,26 @@ mod tests {
         #[test]
         fn blank_is_what_cleaning_leaves_empty(text in "[ \t\n\r\u{0}-\u{1f}\u{85}\u{a0}\u{2028}a’´]{0,12}|\\PC{0,40}") {
             proptest::prop_assert_eq!(is_blank(&text), clean(&text).text.trim().is_empty());
+        }
+
+        #[test]
+        fn folding_by_runs_is_folding_the_whole(
+            text in "[aA e\u{300}\u{301}\u{327}\u{345}\u{1dc0}èÉçǅﬁİΣẞ한\u{fb1d}\u{f900}]{0,16}|\\PC{0,40}"
+        ) {
+            proptest::prop_assert_eq!(fold(&text), fold_unicode(&text).collect::<String>());
+        }
+
+        #[test]
+        fn cleaning_is_character_by_character(text in "[ \t\n\u{0}-\u{1f}\u{7f}-\u{a0}´`ʼʻ‘’‛\u{2028}a]{0,12}|\\PC{0,40}") {
+            let by_character: String = text.chars().map(clean_char).collect();
+            proptest::prop_assert_eq!(clean_head(&text), by_character);
+        }
+
+        #[test]
+        fn a_clean_text_stays_as_it_is(text in "[ \t\n\r\u{0}-\u{1f}\u{85}a’´`]{0,12}|\\PC{0,40}") {
+            let once = clean(&text).text;
+            proptest::prop_assert!(matches!(clean_head(&once), Cow::Borrowed(_)));
+            proptest::prop_assert_eq!(clean(&once).text, once);
         }
     }
 
