@@ -21,6 +21,8 @@ use std::sync::LazyLock;
 
 use aho_corasick::AhoCorasick;
 use regex::Regex;
+use regex_automata::util::captures::Captures;
+use regex_automata::{Anchored, Input};
 
 /// Kinds of personal data, in the order placeholders are documented.
 #[derive(
@@ -945,10 +947,59 @@ fn cue_before(text: &str, pos: usize) -> Option<Cue> {
 // Stage 3: people's names
 // ---------------------------------------------------------------------------------------------
 
+/// A regex that opens with `\b` and a letter in every alternative, run only where such a match
+/// can begin: at the start of a word, as the regex reads words (`\w`). Anchored there, it finds
+/// the same leftmost-first matches as a scan of the whole text, without the engines that Unicode
+/// `\b` forces on a text with accents (the lazy DFA gives up at the first non-ASCII byte, and
+/// the backtracker then tries every position of the text).
+struct WordStartRegex {
+    regex: regex_automata::meta::Regex,
+    #[cfg(test)]
+    pattern: String,
+}
+
+impl WordStartRegex {
+    fn new(pattern: &str) -> Self {
+        WordStartRegex {
+            regex: regex_automata::meta::Regex::new(pattern).expect("valid built-in regex"),
+            #[cfg(test)]
+            pattern: pattern.to_string(),
+        }
+    }
+
+    /// The matches in `text`, leftmost first and not overlapping, with their groups.
+    fn captures_iter(&self, text: &str) -> Vec<Captures> {
+        let mut found = Vec::new();
+        let mut caps = self.regex.create_captures();
+        let mut from = 0;
+        let mut after_word = false;
+        for (i, c) in text.char_indices() {
+            let word = regex_syntax::is_word_character(c);
+            if word && !after_word && i >= from {
+                let input = Input::new(text).range(i..).anchored(Anchored::Yes);
+                self.regex.search_captures(&input, &mut caps);
+                if let Some(m) = caps.get_match() {
+                    from = m.end();
+                    found.push(caps.clone());
+                }
+            }
+            after_word = word;
+        }
+        found
+    }
+
+    /// The matches in `text`, leftmost first and not overlapping.
+    fn find_iter(&self, text: &str) -> impl Iterator<Item = regex_automata::Match> {
+        self.captures_iter(text)
+            .into_iter()
+            .filter_map(|caps| caps.get_match())
+    }
+}
+
 /// Phrases that introduce a name. `lower`: phrases after which a lowercase name is believed too
 /// ("mi chiamo mario rossi").
-static INTRO: LazyLock<Regex> = LazyLock::new(|| {
-    compile(
+static INTRO: LazyLock<WordStartRegex> = LazyLock::new(|| {
+    WordStartRegex::new(
         r"(?i)\b(?:(?P<lower>mi[ \t]+chiamo|il[ \t]+mio[ \t]+nome[ \t]+(?:è|é|e['’`]?)|my[ \t]+name[ \t]+is)|(?:(?:il|la|lo|io|i|le|noi)[ \t]+)?sottoscritt[oaie](?:[ \t]*/[ \t]*[oaie]|[ \t]*\([oaie]\))?|nome[ \t]+e[ \t]+cognome|cognome[ \t]+e[ \t]+nome|nominativo|firmato|(?:nome|cognome)[ \t]*:)",
     )
 });
@@ -956,8 +1007,8 @@ static INTRO: LazyLock<Regex> = LazyLock::new(|| {
 /// Weaker introductions: relatives ("mia moglie", "figlio di"), "intestato a", "sono", "I am".
 /// Only Title-case names are believed after them (not ALL CAPS, where "MIA MADRE PERCEPISCE"
 /// would look like a name); after `two` ("sono Mario Rossi") at least two name words.
-static WEAK_INTRO: LazyLock<Regex> = LazyLock::new(|| {
-    compile(
+static WEAK_INTRO: LazyLock<WordStartRegex> = LazyLock::new(|| {
+    WordStartRegex::new(
         r"(?i)\b(?:(?P<two>(?:io[ \t]+)?sono|i[ \t]+am|i['’]m)|(?P<rel>(?:mi[oa]|suo|sua|nostr[oa])[ \t]+(?:figli[oa]|moglie|marito|madre|padre|mamma|papà|fratello|sorella|compagn[oa]|convivente|nonn[oa]|zi[oa]|nipote|suocer[oa]|cognat[oa]|genero|nuora|coniuge|datore[ \t]+di[ \t]+lavoro|datrice[ \t]+di[ \t]+lavoro))|(?:figli[oa]|vedov[oa]|coniuge|moglie|marito|madre|padre|genitore|erede|nipote)[ \t]+(?:di|del|della|dello)|intestat[oaie][ \t]+a|a[ \t]+nome[ \t]+di|per[ \t]+conto[ \t]+di|(?:il|la)[ \t]+richiedente|(?:il|la)[ \t]+signor[ea]?|(?:il|la)[ \t]+defunt[oa])\b",
     )
 });
@@ -965,13 +1016,14 @@ static WEAK_INTRO: LazyLock<Regex> = LazyLock::new(|| {
 const TITLES: &str = r"sig\.ra|sig\.na|sigg\.|sig\.|signora|signorina|signor|sig|dott\.ssa|dottoressa|dott\.|dottor|dott|dr\.ssa|dr\.|dr|avv\.to|avv\.|avvocato|avv|prof\.ssa|prof\.|professoressa|professor|prof|ing\.|rag\.|geom\.|mr\.|mr|mrs\.|mrs|ms\.";
 
 /// Courtesy and professional titles, anywhere.
-static TITLE: LazyLock<Regex> = LazyLock::new(|| compile(&format!(r"(?i)\b(?:{TITLES})")));
+static TITLE: LazyLock<WordStartRegex> =
+    LazyLock::new(|| WordStartRegex::new(&format!(r"(?i)\b(?:{TITLES})")));
 /// The same, at the start of the haystack.
 static TITLE_AT: LazyLock<Regex> = LazyLock::new(|| compile(&format!(r"(?i)^(?:{TITLES})")));
 
 /// Closing formulas after which a signature may follow.
-static CLOSING: LazyLock<Regex> = LazyLock::new(|| {
-    compile(
+static CLOSING: LazyLock<WordStartRegex> = LazyLock::new(|| {
+    WordStartRegex::new(
         r"(?i)\b(?:distinti[ \t]+saluti|cordiali[ \t]+saluti|saluti[ \t]+cordiali|cordiali[ \t]+salute|cordialità|cordialmente|distintamente|un[ \t]+cordiale[ \t]+saluto|un[ \t]+saluto|cari[ \t]+saluti|saluti|in[ \t]+fede|grazie(?:[ \t]+(?:mille|anticipatamente|in[ \t]+anticipo|ancora|infinite))?|vi[ \t]+ringrazio|ringrazio(?:[ \t]+anticipatamente)?|best[ \t]+regards|kind[ \t]+regards|regards|thank[ \t]+you|thanks|sincerely|firma)\b",
     )
 });
@@ -1307,14 +1359,15 @@ fn find_persons_gated(text: &str, gated: bool) -> Vec<Span> {
         .into_iter()
         .flatten();
     for caps in intro {
-        let m = caps.get(0).expect("whole match");
-        let allow_lower = caps.name("lower").is_some();
+        let m = caps.get_match().expect("whole match");
+        let allow_lower = caps.get_group_by_name("lower").is_some();
+        let colon = text[m.range()].ends_with(':');
         let mut p = m.end();
-        if !m.as_str().ends_with(':') && glued_right(text, p) {
+        if !colon && glued_right(text, p) {
             continue;
         }
         let q = skip_hspace(text, p);
-        let mut moved = q > p || m.as_str().ends_with(':');
+        let mut moved = q > p || colon;
         p = q;
         if text[p..].starts_with(':') {
             p = skip_hspace(text, p + 1);
@@ -1338,7 +1391,7 @@ fn find_persons_gated(text: &str, gated: bool) -> Vec<Span> {
     .into_iter()
     .flatten();
     for caps in weak {
-        let m = caps.get(0).expect("whole match");
+        let m = caps.get_match().expect("whole match");
         let p = skip_hspace(text, m.end());
         if p == m.end() {
             continue;
@@ -1346,13 +1399,18 @@ fn find_persons_gated(text: &str, gated: bool) -> Vec<Span> {
         let rule = NameRule {
             allow_lower: false,
             title_case: true,
-            min_names: if caps.name("two").is_some() { 2 } else { 1 },
+            min_names: if caps.get_group_by_name("two").is_some() {
+                2
+            } else {
+                1
+            },
         };
         // A title after the introduction is dealt with by the title rule below; "I am Sri
         // Lankan" describes, it does not name.
         if skip_title_at(text, p).is_none() {
             // only "sono", "I am" and "mia moglie" can be followed by a description
-            let describes = caps.name("two").is_some() || caps.name("rel").is_some();
+            let describes = caps.get_group_by_name("two").is_some()
+                || caps.get_group_by_name("rel").is_some();
             push(
                 parse_name(text, p, rule)
                     .filter(|&(s, e)| !(describes && only_origin_words(&text[s..e]))),
@@ -3492,6 +3550,68 @@ mod tests {
                 })
             })
             .count()
+    }
+
+    /// Pieces of text around the name regexes' cues: the cues themselves in several cases,
+    /// word characters that are not ASCII (accents, marks, the long s and the Kelvin sign that
+    /// `(?i)` folds to "s" and "k", digits of other scripts) and characters that are not word
+    /// characters for the regex but are for Rust ("²", "Ⅻ").
+    const CUE_SOUP: &[&str] = &[
+        "mi chiamo", "MI CHIAMO", "il mio nome è", "nome:", "cognome e nome", "sottoscritta",
+        "Sono", "io sono", "i'm", "I’m", "mia madre", "figlio di", "papà", "a nome di",
+        "il signore", "Sig.ra", "sig", "dott.", "Dr", "mr", "saluti", "Cordialità",
+        "grazie mille", "grazie", "ringrazio anticipatamente", "thank you", "firma", "ſono",
+        "\u{212a}ind regards", "é", "à", "\u{301}", "ß", "²", "Ⅻ", "٣", "_", "’", "'", "Mario",
+        "x", "1", "un",
+    ];
+    const CUE_GLUE: &[&str] = &["", " ", "  ", "\t", "\n", ", ", ": ", ".", "-", "/", "("];
+
+    fn cue_soup() -> impl Strategy<Value = String> {
+        prop::collection::vec(
+            (prop::sample::select(CUE_SOUP), prop::sample::select(CUE_GLUE)),
+            0..14,
+        )
+        .prop_map(|parts| parts.into_iter().flat_map(|(p, g)| [p, g]).collect())
+    }
+
+    /// Every match of a [`WordStartRegex`], and each group's span, as the `regex` crate's scan
+    /// of the whole text finds them.
+    fn same_as_a_scan(
+        regex: &WordStartRegex,
+        scan: &Regex,
+        text: &str,
+    ) -> Result<(), TestCaseError> {
+        let expected: Vec<Vec<Option<(usize, usize)>>> = scan
+            .captures_iter(text)
+            .map(|c| c.iter().map(|g| g.map(|m| (m.start(), m.end()))).collect())
+            .collect();
+        let found: Vec<Vec<Option<(usize, usize)>>> = regex
+            .captures_iter(text)
+            .iter()
+            .map(|c| {
+                (0..c.group_len())
+                    .map(|i| c.get_group(i).map(|s| (s.start, s.end)))
+                    .collect()
+            })
+            .collect();
+        prop_assert_eq!(found, expected, "{:?}", text);
+        Ok(())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(3000))]
+
+        #[test]
+        fn name_regexes_at_word_starts_find_what_a_scan_finds(text in cue_soup()) {
+            static SCANS: LazyLock<Vec<(&WordStartRegex, Regex)>> = LazyLock::new(|| {
+                [&*INTRO, &*WEAK_INTRO, &*TITLE, &*CLOSING]
+                    .map(|regex| (regex, compile(&regex.pattern)))
+                    .into()
+            });
+            for (regex, scan) in SCANS.iter() {
+                same_as_a_scan(regex, scan, &text)?;
+            }
+        }
     }
 
     proptest! {
