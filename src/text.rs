@@ -179,6 +179,8 @@ impl Default for TokenizerParams {
 #[derive(Clone)]
 pub struct TextAnalyzer {
     bpe: BPE,
+    /// Tells analyzers apart in the per-thread word cache.
+    id: u64,
     /// The tokenizer in HuggingFace's JSON format, as trained or loaded.
     json: String,
     tokenizer: std::sync::OnceLock<Tokenizer>,
@@ -286,6 +288,30 @@ fn pre_tokenizer() -> PreTokenizerWrapper {
     PreTokenizerSequence::new(vec![BertPreTokenizer.into(), Digits::new(false).into()]).into()
 }
 
+/// A pre-token's whole word and subword pieces, or `None` when it has no letter or digit the
+/// tokenizer knows.
+type AnalysedWord = Option<(String, Vec<String>)>;
+
+/// Per-thread cache of [`AnalysedWord`]s for the analyzer used last: requests share most of
+/// their words, and a word's tokens depend on the word alone.
+#[derive(Default)]
+struct AnalysedWords {
+    analyzer: u64,
+    words: hashbrown::HashMap<String, AnalysedWord, rustc_hash::FxBuildHasher>,
+}
+
+/// Distinct pre-tokens the cache holds before it starts again (a few MiB per thread).
+const ANALYSED_WORDS_MAX: usize = 50_000;
+
+thread_local! {
+    static ANALYSED_WORDS: std::cell::RefCell<AnalysedWords> = std::cell::RefCell::default();
+}
+
+fn next_analyzer_id() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+}
+
 impl TextAnalyzer {
     /// Trains the byte-pair tokenizer on `texts`. Deterministic: the same texts give the same
     /// tokenizer, byte for byte.
@@ -340,6 +366,7 @@ impl TextAnalyzer {
         };
         Ok(TextAnalyzer {
             bpe,
+            id: next_analyzer_id(),
             json,
             tokenizer: tokenizer.into(),
         })
@@ -359,6 +386,7 @@ impl TextAnalyzer {
             .map_err(tokenizer_error)?;
         Ok(TextAnalyzer {
             bpe,
+            id: next_analyzer_id(),
             json: json.to_string(),
             tokenizer: std::sync::OnceLock::new(),
         })
@@ -392,41 +420,61 @@ impl TextAnalyzer {
     /// on every shipped request and on arbitrary strings.
     pub fn analyze(&self, text: &str) -> Result<Analysis> {
         let cleaned = clean_head(head(text));
-        let model = &self.bpe;
         let mut analysis = Analysis::default();
         let mut normalized = String::new();
-        for (segment, is_placeholder) in split_placeholders(&cleaned) {
-            if is_placeholder {
-                analysis.words.push(segment.to_string());
-                analysis.pieces.push(vec![segment.to_string()]);
-                continue;
+        ANALYSED_WORDS.with_borrow_mut(|cache| {
+            if cache.analyzer != self.id || cache.words.len() > ANALYSED_WORDS_MAX {
+                cache.analyzer = self.id;
+                cache.words.clear();
             }
-            normalized.clear();
-            normalize_into(segment, &mut normalized);
-            // Punctuation is left out: it carries little meaning for the service and none
-            // for explanations.
-            for pre_token in pre_tokens(&normalized) {
-                let tokens = model.tokenize(pre_token).map_err(tokenizer_error)?;
-                let word: String = tokens.iter().map(|t| t.value.as_str()).collect();
-                if !word.chars().any(char::is_alphanumeric) {
-                    continue; // its only characters were unknown to the tokenizer
+            for (segment, is_placeholder) in split_placeholders(&cleaned) {
+                if is_placeholder {
+                    analysis.words.push(segment.to_string());
+                    analysis.pieces.push(vec![segment.to_string()]);
+                    continue;
                 }
-                let pieces = tokens
-                    .into_iter()
-                    .enumerate()
-                    .map(|(i, t)| {
-                        if i == 0 {
-                            t.value
-                        } else {
-                            format!("{CONTINUATION}{}", t.value)
+                normalized.clear();
+                normalize_into(segment, &mut normalized);
+                // Punctuation is left out: it carries little meaning for the service and none
+                // for explanations.
+                for pre_token in pre_tokens(&normalized) {
+                    let analysed = match cache.words.get(pre_token) {
+                        Some(analysed) => analysed,
+                        None => {
+                            let analysed = self.analyze_pre_token(pre_token)?;
+                            cache.words.entry(pre_token.to_string()).or_insert(analysed)
                         }
-                    })
-                    .collect();
-                analysis.words.push(word);
-                analysis.pieces.push(pieces);
+                    };
+                    if let Some((word, pieces)) = analysed {
+                        analysis.words.push(word.clone());
+                        analysis.pieces.push(pieces.clone());
+                    }
+                }
             }
+            Ok(analysis)
+        })
+    }
+
+    /// The word and the pieces of one pre-token, or `None` when the tokenizer knew none of its
+    /// characters.
+    fn analyze_pre_token(&self, pre_token: &str) -> Result<AnalysedWord> {
+        let tokens = self.bpe.tokenize(pre_token).map_err(tokenizer_error)?;
+        let word: String = tokens.iter().map(|t| t.value.as_str()).collect();
+        if !word.chars().any(char::is_alphanumeric) {
+            return Ok(None);
         }
-        Ok(analysis)
+        let pieces = tokens
+            .into_iter()
+            .enumerate()
+            .map(|(i, t)| {
+                if i == 0 {
+                    t.value
+                } else {
+                    format!("{CONTINUATION}{}", t.value)
+                }
+            })
+            .collect();
+        Ok(Some((word, pieces)))
     }
 
     /// [`TextAnalyzer::analyze`] through HuggingFace's `Tokenizer::encode`: slower, kept as the
@@ -621,6 +669,28 @@ mod tests {
             },
         )
         .unwrap()
+    }
+
+    #[test]
+    fn each_analyzer_reads_words_with_its_own_tokens() {
+        let big = small_analyzer();
+        let tiny = TextAnalyzer::train(
+            &["pensione pensione pensione"],
+            TokenizerParams {
+                vocab_size: 100,
+                min_frequency: 1,
+            },
+        )
+        .unwrap();
+        let text = "la pensione di reversibilità";
+        let first = big.analyze(text).unwrap();
+        // the same thread's word cache, now for the other analyzer, then back
+        let other = tiny.analyze(text).unwrap();
+        assert_ne!(other.pieces, first.pieces);
+        assert_eq!(big.analyze(text).unwrap(), first);
+        assert_eq!(tiny.analyze(text).unwrap(), other);
+        assert_eq!(first, big.analyze_reference(text).unwrap());
+        assert_eq!(other, tiny.analyze_reference(text).unwrap());
     }
 
     #[test]
