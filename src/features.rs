@@ -303,6 +303,20 @@ thread_local! {
     static WORD_COLUMNS: std::cell::RefCell<WordCache> = std::cell::RefCell::default();
 }
 
+/// Scratch space of [`FeatureSpace::vector`]: all zero between requests.
+#[derive(Default)]
+struct ColumnCounts {
+    /// How many times each column occurs in the request.
+    counts: Vec<u32>,
+    /// One bit per column that occurs.
+    seen: Vec<u64>,
+}
+
+thread_local! {
+    /// The scratch space of [`FeatureSpace::vector`] on this thread.
+    static COLUMN_COUNTS: std::cell::RefCell<ColumnCounts> = std::cell::RefCell::default();
+}
+
 static NEXT_SPACE_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
 impl TermIndex {
@@ -682,14 +696,37 @@ impl FeatureSpace {
     /// The TF-IDF vector of a request from its occurrences, its word block and its character
     /// block each of unit length.
     pub fn vector(&self, occurrences: &[Occurrence]) -> SparseRow {
-        let mut columns: Vec<u32> = occurrences.iter().map(|o| o.column).collect();
-        columns.sort_unstable();
-        let mut row: SparseRow = Vec::with_capacity(columns.len());
-        for chunk in columns.chunk_by(|a, b| a == b) {
-            let col = chunk[0];
-            let tf = chunk.len() as Float;
-            row.push((col, (1.0 + tf.ln()) * self.idf[col as usize]));
-        }
+        // Each column's count in a per-thread scratch array, and a bit per column seen: the
+        // set bits, read word by word, give the distinct columns in order without sorting the
+        // occurrences (a few hundred per request, mostly distinct character n-grams).
+        let mut row: SparseRow = COLUMN_COUNTS.with_borrow_mut(|scratch| {
+            let ColumnCounts { counts, seen } = scratch;
+            if counts.len() < self.width() {
+                counts.resize(self.width(), 0);
+                seen.resize(self.width().div_ceil(64), 0);
+            }
+            let (mut lowest, mut highest) = (usize::MAX, 0);
+            for o in occurrences {
+                let col = o.column as usize;
+                counts[col] += 1;
+                seen[col / 64] |= 1 << (col % 64);
+                lowest = lowest.min(col / 64);
+                highest = highest.max(col / 64);
+            }
+            let mut row = Vec::new();
+            // (no occurrence: lowest > highest, nothing to read)
+            let words = seen.iter_mut().enumerate().take(highest + 1).skip(lowest);
+            for (word, bits) in words {
+                let mut bits = std::mem::take(bits);
+                while bits != 0 {
+                    let col = word * 64 + bits.trailing_zeros() as usize;
+                    bits &= bits - 1;
+                    let tf = std::mem::take(&mut counts[col]) as Float;
+                    row.push((col as u32, (1.0 + tf.ln()) * self.idf[col]));
+                }
+            }
+            row
+        });
         let mut squares = [0.0 as Float; 2];
         for &(col, v) in &row {
             squares[self.index.blocks[col as usize] as usize] += v * v;
@@ -1098,6 +1135,39 @@ mod tests {
         assert!(unseen.iter().all(|&(c, _)| is_chars(c)));
         let length: f32 = unseen.iter().map(|&(_, v)| v * v).sum();
         assert!((length - 1.0).abs() < 1e-5, "{length}");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn vectors_count_each_column_as_sorting_would(
+            columns in proptest::collection::vec(0u32..200, 0..300),
+            narrow in 0u32..3,
+        ) {
+            let docs = pensions_and_lost_jobs();
+            let refs: Vec<&Analysis> = docs.iter().collect();
+            let space = FeatureSpace::fit(&refs, &[0, 0, 1, 1], 2, FeatureParams::default()).unwrap();
+            // columns of this space only, some repeated, in any order
+            let width = space.width() as u32 - narrow;
+            let occurrences: Vec<Occurrence> = columns
+                .iter()
+                .map(|&c| Occurrence { column: c % width, first_word: 0, last_word: 0 })
+                .collect();
+            let mut sorted: Vec<u32> = occurrences.iter().map(|o| o.column).collect();
+            sorted.sort_unstable();
+            let counted: Vec<(u32, usize)> =
+                sorted.chunk_by(|a, b| a == b).map(|c| (c[0], c.len())).collect();
+            let row = space.vector(&occurrences);
+            proptest::prop_assert_eq!(
+                row.iter().map(|&(c, _)| c).collect::<Vec<_>>(),
+                counted.iter().map(|&(c, _)| c).collect::<Vec<_>>()
+            );
+            for (&(_, v), &(c, tf)) in row.iter().zip(&counted) {
+                let raw = (1.0 + (tf as Float).ln()) * space.idf[c as usize];
+                proptest::prop_assert!(v > 0.0 && v <= raw + 1e-6);
+            }
+            // the scratch space is left clean: the same occurrences give the same row again
+            proptest::prop_assert_eq!(space.vector(&occurrences), row);
+        }
     }
 
     #[test]
