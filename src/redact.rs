@@ -1409,8 +1409,8 @@ fn find_persons_gated(text: &str, gated: bool) -> Vec<Span> {
         // Lankan" describes, it does not name.
         if skip_title_at(text, p).is_none() {
             // only "sono", "I am" and "mia moglie" can be followed by a description
-            let describes = caps.get_group_by_name("two").is_some()
-                || caps.get_group_by_name("rel").is_some();
+            let describes =
+                caps.get_group_by_name("two").is_some() || caps.get_group_by_name("rel").is_some();
             push(
                 parse_name(text, p, rule)
                     .filter(|&(s, e)| !(describes && only_origin_words(&text[s..e]))),
@@ -3557,18 +3557,58 @@ mod tests {
     /// `(?i)` folds to "s" and "k", digits of other scripts) and characters that are not word
     /// characters for the regex but are for Rust ("²", "Ⅻ").
     const CUE_SOUP: &[&str] = &[
-        "mi chiamo", "MI CHIAMO", "il mio nome è", "nome:", "cognome e nome", "sottoscritta",
-        "Sono", "io sono", "i'm", "I’m", "mia madre", "figlio di", "papà", "a nome di",
-        "il signore", "Sig.ra", "sig", "dott.", "Dr", "mr", "saluti", "Cordialità",
-        "grazie mille", "grazie", "ringrazio anticipatamente", "thank you", "firma", "ſono",
-        "\u{212a}ind regards", "é", "à", "\u{301}", "ß", "²", "Ⅻ", "٣", "_", "’", "'", "Mario",
-        "x", "1", "un",
+        "mi chiamo",
+        "MI CHIAMO",
+        "il mio nome è",
+        "nome:",
+        "cognome e nome",
+        "sottoscritta",
+        "Sono",
+        "io sono",
+        "i'm",
+        "I’m",
+        "mia madre",
+        "figlio di",
+        "papà",
+        "a nome di",
+        "il signore",
+        "Sig.ra",
+        "sig",
+        "dott.",
+        "Dr",
+        "mr",
+        "saluti",
+        "Cordialità",
+        "grazie mille",
+        "grazie",
+        "ringrazio anticipatamente",
+        "thank you",
+        "firma",
+        "ſono",
+        "\u{212a}ind regards",
+        "é",
+        "à",
+        "\u{301}",
+        "ß",
+        "²",
+        "Ⅻ",
+        "٣",
+        "_",
+        "’",
+        "'",
+        "Mario",
+        "x",
+        "1",
+        "un",
     ];
     const CUE_GLUE: &[&str] = &["", " ", "  ", "\t", "\n", ", ", ": ", ".", "-", "/", "("];
 
     fn cue_soup() -> impl Strategy<Value = String> {
         prop::collection::vec(
-            (prop::sample::select(CUE_SOUP), prop::sample::select(CUE_GLUE)),
+            (
+                prop::sample::select(CUE_SOUP),
+                prop::sample::select(CUE_GLUE),
+            ),
             0..14,
         )
         .prop_map(|parts| parts.into_iter().flat_map(|(p, g)| [p, g]).collect())
