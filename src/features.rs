@@ -696,14 +696,36 @@ impl FeatureSpace {
     /// The TF-IDF vector of a request from its occurrences, its word block and its character
     /// block each of unit length.
     pub fn vector(&self, occurrences: &[Occurrence]) -> SparseRow {
-        // Each column's count in a per-thread scratch array, and a bit per column seen: the
-        // set bits, read word by word, give the distinct columns in order without sorting the
-        // occurrences (a few hundred per request, mostly distinct character n-grams).
-        let mut row: SparseRow = COLUMN_COUNTS.with_borrow_mut(|scratch| {
+        let mut row = self.weighted(occurrences);
+        let mut squares = [0.0 as Float; 2];
+        for &(col, v) in &row {
+            squares[self.index.blocks[col as usize] as usize] += v * v;
+        }
+        let norms = squares.map(Float::sqrt);
+        for (col, v) in &mut row {
+            // a block with a value has a positive norm
+            *v /= norms[self.index.blocks[*col as usize] as usize];
+        }
+        row
+    }
+
+    /// The distinct columns of `occurrences`, in order, each weighted by (1 + ln tf) · idf.
+    ///
+    /// Each column's count goes into a per-thread scratch array, and a bit per column seen: the
+    /// set bits, read word by word, give the distinct columns in order without sorting the
+    /// occurrences (a few hundred per request, mostly distinct character n-grams).
+    fn weighted(&self, occurrences: &[Occurrence]) -> SparseRow {
+        // checked first, so that a bad column panics before the scratch is touched
+        let width = self.width();
+        assert!(
+            occurrences.iter().all(|o| (o.column as usize) < width),
+            "an occurrence's column is outside this feature space"
+        );
+        COLUMN_COUNTS.with_borrow_mut(|scratch| {
             let ColumnCounts { counts, seen } = scratch;
-            if counts.len() < self.width() {
-                counts.resize(self.width(), 0);
-                seen.resize(self.width().div_ceil(64), 0);
+            if counts.len() < width {
+                counts.resize(width, 0);
+                seen.resize(width.div_ceil(64), 0);
             }
             let (mut lowest, mut highest) = (usize::MAX, 0);
             for o in occurrences {
@@ -726,17 +748,7 @@ impl FeatureSpace {
                 }
             }
             row
-        });
-        let mut squares = [0.0 as Float; 2];
-        for &(col, v) in &row {
-            squares[self.index.blocks[col as usize] as usize] += v * v;
-        }
-        let norms = squares.map(Float::sqrt);
-        for (col, v) in &mut row {
-            // a block with a value has a positive norm
-            *v /= norms[self.index.blocks[*col as usize] as usize];
-        }
-        row
+        })
     }
 
     /// The TF-IDF vector of one analysed request.
@@ -1137,36 +1149,55 @@ mod tests {
         assert!((length - 1.0).abs() < 1e-5, "{length}");
     }
 
+    /// A space over many distinct words: wider than two words of the column bitset.
+    fn wide_space() -> FeatureSpace {
+        let words: Vec<String> = (0..40).map(|i| format!("parola{i}x")).collect();
+        let docs: Vec<Analysis> = (0..40)
+            .map(|i| {
+                let pair = [words[i].as_str(), words[(i + 1) % 40].as_str()];
+                analysis(&pair)
+            })
+            .collect();
+        let refs: Vec<&Analysis> = docs.iter().collect();
+        let labels: Vec<usize> = (0..40).map(|i| i % 2).collect();
+        FeatureSpace::fit(&refs, &labels, 2, FeatureParams::default()).unwrap()
+    }
+
     proptest::proptest! {
         #[test]
-        fn vectors_count_each_column_as_sorting_would(
-            columns in proptest::collection::vec(0u32..200, 0..300),
-            narrow in 0u32..3,
+        fn weights_count_each_column_as_sorting_would(
+            picks in proptest::collection::vec((0u32..1000, proptest::bool::ANY), 0..300),
         ) {
-            let docs = pensions_and_lost_jobs();
-            let refs: Vec<&Analysis> = docs.iter().collect();
-            let space = FeatureSpace::fit(&refs, &[0, 0, 1, 1], 2, FeatureParams::default()).unwrap();
-            // columns of this space only, some repeated, in any order
-            let width = space.width() as u32 - narrow;
-            let occurrences: Vec<Occurrence> = columns
-                .iter()
-                .map(|&c| Occurrence { column: c % width, first_word: 0, last_word: 0 })
-                .collect();
-            let mut sorted: Vec<u32> = occurrences.iter().map(|o| o.column).collect();
-            sorted.sort_unstable();
-            let counted: Vec<(u32, usize)> =
-                sorted.chunk_by(|a, b| a == b).map(|c| (c[0], c.len())).collect();
-            let row = space.vector(&occurrences);
-            proptest::prop_assert_eq!(
-                row.iter().map(|&(c, _)| c).collect::<Vec<_>>(),
-                counted.iter().map(|&(c, _)| c).collect::<Vec<_>>()
-            );
-            for (&(_, v), &(c, tf)) in row.iter().zip(&counted) {
-                let raw = (1.0 + (tf as Float).ln()) * space.idf[c as usize];
-                proptest::prop_assert!(v > 0.0 && v <= raw + 1e-6);
+            static SPACES: std::sync::LazyLock<[FeatureSpace; 2]> = std::sync::LazyLock::new(|| {
+                let docs = pensions_and_lost_jobs();
+                let refs: Vec<&Analysis> = docs.iter().collect();
+                let narrow =
+                    FeatureSpace::fit(&refs, &[0, 0, 1, 1], 2, FeatureParams::default()).unwrap();
+                [wide_space(), narrow]
+            });
+            let [wide, narrow] = &*SPACES;
+            proptest::prop_assert!(wide.width() > 128 && narrow.width() < wide.width());
+            // the two spaces in turn on one thread, in any order, columns repeated
+            for (pick, wide_first) in picks.chunks(30).map(|c| (c, c[0].1)) {
+                let spaces = if wide_first { [wide, narrow] } else { [narrow, wide] };
+                for space in spaces {
+                    let occurrences: Vec<Occurrence> = pick
+                        .iter()
+                        .map(|&(c, _)| Occurrence {
+                            column: c % space.width() as u32,
+                            first_word: 0,
+                            last_word: 0,
+                        })
+                        .collect();
+                    let mut sorted: Vec<u32> = occurrences.iter().map(|o| o.column).collect();
+                    sorted.sort_unstable();
+                    let by_sorting: SparseRow = sorted
+                        .chunk_by(|a, b| a == b)
+                        .map(|c| (c[0], (1.0 + (c.len() as Float).ln()) * space.idf[c[0] as usize]))
+                        .collect();
+                    proptest::prop_assert_eq!(space.weighted(&occurrences), by_sorting);
+                }
             }
-            // the scratch space is left clean: the same occurrences give the same row again
-            proptest::prop_assert_eq!(space.vector(&occurrences), row);
         }
     }
 

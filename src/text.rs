@@ -300,8 +300,10 @@ struct AnalysedWords {
     words: hashbrown::HashMap<String, AnalysedWord, rustc_hash::FxBuildHasher>,
 }
 
-/// Distinct pre-tokens the cache holds before it starts again (a few MiB per thread).
+/// Distinct pre-tokens the cache holds before it starts again, and the longest it keeps: at most
+/// a few tens of MiB per thread.
 const ANALYSED_WORDS_MAX: usize = 50_000;
+const ANALYSED_WORD_MAX_BYTES: usize = 48;
 
 thread_local! {
     static ANALYSED_WORDS: std::cell::RefCell<AnalysedWords> = std::cell::RefCell::default();
@@ -438,11 +440,18 @@ impl TextAnalyzer {
                 // Punctuation is left out: it carries little meaning for the service and none
                 // for explanations.
                 for pre_token in pre_tokens(&normalized) {
-                    let analysed = match cache.words.get(pre_token) {
-                        Some(analysed) => analysed,
-                        None => {
-                            let analysed = self.analyze_pre_token(pre_token)?;
-                            cache.words.entry(pre_token.to_string()).or_insert(analysed)
+                    // long pre-tokens (junk, pasted codes) rarely repeat: not kept
+                    if pre_token.len() > ANALYSED_WORD_MAX_BYTES {
+                        if let Some((word, pieces)) = self.analyze_pre_token(pre_token)? {
+                            analysis.words.push(word);
+                            analysis.pieces.push(pieces);
+                        }
+                        continue;
+                    }
+                    let analysed = match cache.words.entry_ref(pre_token) {
+                        hashbrown::hash_map::EntryRef::Occupied(entry) => entry.into_mut(),
+                        hashbrown::hash_map::EntryRef::Vacant(entry) => {
+                            entry.insert(self.analyze_pre_token(pre_token)?)
                         }
                     };
                     if let Some((word, pieces)) = analysed {

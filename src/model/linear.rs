@@ -42,24 +42,22 @@ impl Linear {
     /// Logits of one sparse row: intercept + x·W.
     pub fn logits(&self, row: &SparseRow) -> Vec<f64> {
         let mut z: Vec<f64> = self.intercept.iter().map(|&b| b as f64).collect();
-        let add = |z: &mut [f64], v: Float, weights: &[Float]| {
-            for (zk, &w) in z.iter_mut().zip(weights) {
-                *zk += (v * w) as f64;
-            }
-        };
         // a column's weights are one contiguous run in the usual (row-major) layout
         match self.weights.as_slice() {
             Some(all) => {
                 let services = self.weights.ncols();
                 for &(col, v) in row {
                     let start = col as usize * services;
-                    add(&mut z, v, &all[start..start + services]);
+                    for (zk, &w) in z.iter_mut().zip(&all[start..start + services]) {
+                        *zk += (v * w) as f64;
+                    }
                 }
             }
             None => {
                 for &(col, v) in row {
-                    let column = self.weights.row(col as usize).to_vec();
-                    add(&mut z, v, &column);
+                    for (zk, &w) in z.iter_mut().zip(self.weights.row(col as usize)) {
+                        *zk += (v * w) as f64;
+                    }
                 }
             }
         }
@@ -187,21 +185,22 @@ mod tests {
         let weights =
             Array2::from_shape_vec((3, 2), vec![0.5, -0.25, 0.0, 1.0, -1.5, 0.75]).unwrap();
         let row: SparseRow = vec![(0, 1.0), (2, 0.5)];
-        let by_hand = vec![0.1 + 0.5 - 0.75, -0.2 - 0.25 + 0.375];
+        let by_hand = [0.1 + 0.5 - 0.75, -0.2 - 0.25 + 0.375];
         let mut column_major = Array2::zeros(ndarray::ShapeBuilder::f(weights.raw_dim()));
         column_major.assign(&weights);
         assert!(column_major.as_slice().is_none());
-        for weights in [weights, column_major] {
-            let linear = Linear {
+        let [z, z_column_major] = [weights, column_major].map(|weights| {
+            Linear {
                 weights,
                 intercept: Array1::from(vec![0.1, -0.2]),
-            };
-            let z = linear.logits(&row);
-            assert!(
-                z.iter().zip(&by_hand).all(|(a, b)| (a - b).abs() < 1e-6),
-                "{z:?}"
-            );
-        }
+            }
+            .logits(&row)
+        });
+        assert!(
+            z.iter().zip(&by_hand).all(|(a, b)| (a - b).abs() < 1e-6),
+            "{z:?}"
+        );
+        assert_eq!(z, z_column_major);
     }
 
     #[test]
