@@ -99,26 +99,41 @@ pub fn fold(text: &str) -> String {
     // Runs of ASCII characters are lowercased as they are: an ASCII character decomposes to
     // itself and is a starter, which canonical reordering never moves marks across.
     let mut out = String::with_capacity(text.len());
+    for_each_run(text, |run, ascii| {
+        if ascii {
+            push_ascii_lowercase(run, &mut out);
+        } else {
+            out.extend(fold_unicode(run));
+        }
+    });
+    out
+}
+
+/// Calls `f(run, is_ascii)` on the runs of ASCII and of other characters of `text`, in order (a
+/// byte below 0x80 is a whole character, so every cut falls on a character boundary; a run may
+/// be empty).
+fn for_each_run(text: &str, mut f: impl FnMut(&str, bool)) {
     let mut rest = text;
     while !rest.is_empty() {
         let ascii = rest
             .bytes()
             .position(|b| !b.is_ascii())
             .unwrap_or(rest.len());
-        out.extend(
-            rest[..ascii]
-                .bytes()
-                .map(|b| char::from(b.to_ascii_lowercase())),
-        );
+        f(&rest[..ascii], true);
         rest = &rest[ascii..];
         let other = rest
             .bytes()
             .position(|b| b.is_ascii())
             .unwrap_or(rest.len());
-        out.extend(fold_unicode(&rest[..other]));
+        f(&rest[..other], false);
         rest = &rest[other..];
     }
-    out
+}
+
+fn push_ascii_lowercase(ascii: &str, out: &mut String) {
+    let start = out.len();
+    out.push_str(ascii);
+    out[start..].make_ascii_lowercase();
 }
 
 /// [`fold`] by the book: NFKD, combining marks dropped, lowercase.
@@ -586,28 +601,17 @@ fn is_word_char(c: char) -> bool {
 fn normalize_into(text: &str, out: &mut String) {
     use unicode_normalization_alignments::UnicodeNormalization;
     use unicode_normalization_alignments::char::is_combining_mark;
-    let mut rest = text;
-    while !rest.is_empty() {
-        // a byte below 0x80 is a whole character, so both cuts fall on character boundaries
-        let ascii = rest
-            .bytes()
-            .position(|b| !b.is_ascii())
-            .unwrap_or(rest.len());
-        let start = out.len();
-        out.push_str(&rest[..ascii]);
-        out[start..].make_ascii_lowercase();
-        rest = &rest[ascii..];
-        let other = rest
-            .bytes()
-            .position(|b| b.is_ascii())
-            .unwrap_or(rest.len());
-        for (c, _) in rest[..other].nfkd() {
-            if !is_combining_mark(c) {
-                out.extend(c.to_lowercase());
+    for_each_run(text, |run, ascii| {
+        if ascii {
+            push_ascii_lowercase(run, out);
+        } else {
+            for (c, _) in run.nfkd() {
+                if !is_combining_mark(c) {
+                    out.extend(c.to_lowercase());
+                }
             }
         }
-        rest = &rest[other..];
-    }
+    });
 }
 
 /// The pre-tokenizer's pieces that contain a letter or digit: split on whitespace (dropped) and
