@@ -1000,12 +1000,7 @@ impl WordStartRegex {
         let mut from = 0;
         let mut after_word = false;
         for (i, c) in text.char_indices() {
-            // the regex's `\w`, with ASCII answered without its Unicode table
-            let word = if c.is_ascii() {
-                c.is_ascii_alphanumeric() || c == '_'
-            } else {
-                regex_syntax::is_word_character(c)
-            };
+            let word = crate::text::is_regex_word_char(c);
             if word && !after_word && i >= from {
                 let input = Input::new(text).range(i..).anchored(Anchored::Yes);
                 if let Some(end) = search(&input) {

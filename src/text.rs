@@ -567,8 +567,11 @@ fn split_placeholders(text: &str) -> Vec<(&str, bool)> {
             continue;
         };
         let end = at + placeholder.len();
-        let glued_before = text[..at].chars().next_back().is_some_and(is_word_char);
-        let glued_after = text[end..].chars().next().is_some_and(is_word_char);
+        let glued_before = text[..at]
+            .chars()
+            .next_back()
+            .is_some_and(is_regex_word_char);
+        let glued_after = text[end..].chars().next().is_some_and(is_regex_word_char);
         if !glued_before && !glued_after {
             if start < at {
                 out.push((&text[start..at], false));
@@ -584,12 +587,14 @@ fn split_placeholders(text: &str) -> Vec<(&str, bool)> {
     out
 }
 
-/// A character of the regex class `\w`, the test the tokenizer uses for `single_word` tokens.
-fn is_word_char(c: char) -> bool {
-    static WORD: std::sync::LazyLock<regex::Regex> =
-        std::sync::LazyLock::new(|| regex::Regex::new(r"^\w$").expect("valid regex"));
-    let mut buf = [0u8; 4];
-    WORD.is_match(c.encode_utf8(&mut buf))
+/// A character of the regex class `\w` (the regex crate's Unicode table; ASCII answered without
+/// it): the test the tokenizer uses for `single_word` tokens, and the regexes for `\b`.
+pub(crate) fn is_regex_word_char(c: char) -> bool {
+    if c.is_ascii() {
+        c.is_ascii_alphanumeric() || c == '_'
+    } else {
+        regex_syntax::is_word_character(c)
+    }
 }
 
 /// The normaliser's steps, in its order: NFKD, strip combining marks, lowercase. Uses the
@@ -737,6 +742,14 @@ mod tests {
         #[test]
         fn blank_is_what_cleaning_leaves_empty(text in "[ \t\n\r\u{0}-\u{1f}\u{85}\u{a0}\u{2028}a’´]{0,12}|\\PC{0,40}") {
             proptest::prop_assert_eq!(is_blank(&text), clean(&text).text.trim().is_empty());
+        }
+
+        #[test]
+        fn word_chars_are_the_regex_class(c in proptest::char::any()) {
+            static WORD: std::sync::LazyLock<regex::Regex> =
+                std::sync::LazyLock::new(|| regex::Regex::new(r"^\w$").unwrap());
+            let mut buf = [0u8; 4];
+            proptest::prop_assert_eq!(is_regex_word_char(c), WORD.is_match(c.encode_utf8(&mut buf)));
         }
 
         #[test]

@@ -34,7 +34,8 @@ impl Linear {
         }
         let to_float = <Float as linfa::Float>::cast::<F>;
         Ok(Linear {
-            weights: weights.mapv(to_float),
+            // in the standard layout whatever linfa's was, as a loaded model's is
+            weights: Array2::from_shape_fn(weights.raw_dim(), |at| to_float(weights[at])),
             intercept: intercept.mapv(to_float),
         })
     }
@@ -42,23 +43,15 @@ impl Linear {
     /// Logits of one sparse row: intercept + x·W.
     pub fn logits(&self, row: &SparseRow) -> Vec<f64> {
         let mut z: Vec<f64> = self.intercept.iter().map(|&b| b as f64).collect();
-        // a column's weights are one contiguous run in the usual (row-major) layout
-        match self.weights.as_slice() {
-            Some(all) => {
-                let services = self.weights.ncols();
-                for &(col, v) in row {
-                    let start = col as usize * services;
-                    for (zk, &w) in z.iter_mut().zip(&all[start..start + services]) {
-                        *zk += (v * w) as f64;
-                    }
-                }
-            }
-            None => {
-                for &(col, v) in row {
-                    for (zk, &w) in z.iter_mut().zip(self.weights.row(col as usize)) {
-                        *zk += (v * w) as f64;
-                    }
-                }
+        // a column's weights are one contiguous run in the standard (row-major) layout, which
+        // every trained or loaded model has (borrowed then; copied for other layouts)
+        let weights = self.weights.as_standard_layout();
+        let all = weights.as_slice().expect("a standard layout is contiguous");
+        let services = weights.ncols();
+        for &(col, v) in row {
+            let start = col as usize * services;
+            for (zk, &w) in z.iter_mut().zip(&all[start..start + services]) {
+                *zk += (v * w) as f64;
             }
         }
         z
