@@ -156,7 +156,8 @@ enum Visit<'a> {
     Term(&'a str, usize, usize),
     /// The `w:` term of the word at this position: it depends on the word alone.
     WordTerm(&'a str, usize),
-    /// The `c:` terms of the word at this position: they depend on the word alone.
+    /// The `c:` terms of the word at this position: they depend on the word alone. Comes after
+    /// the same word's `WordTerm`, and after its other terms.
     CharTerms(&'a str, usize),
 }
 
@@ -186,7 +187,7 @@ fn visit_terms(analysis: &Analysis, params: &FeatureParams, mut visit: impl FnMu
             visit(Visit::Term(&buf, i, j));
         }
         if params.subwords && analysis.pieces[i].len() > 1 {
-            for piece in &analysis.pieces[i] {
+            for piece in analysis.pieces[i].iter() {
                 term(&mut buf, "s:", &[piece]);
                 visit(Visit::Term(&buf, i, i));
             }
@@ -456,7 +457,7 @@ impl FeatureSpace {
         let mut other_languages = DocumentFrequencies::new(n_labels);
         for (doc, &label) in docs.iter().zip(labels) {
             let in_other_language = params.other_languages_share > 0.0
-                && crate::language::detect_words(doc.words.iter().map(String::as_str))
+                && crate::language::detect_words(doc.words.iter().map(|word| &**word))
                     != crate::language::Language::It;
             let mut seen: Vec<String> = terms(doc, &params).into_iter().map(|t| t.text).collect();
             seen.sort_unstable();
@@ -647,6 +648,8 @@ impl FeatureSpace {
                 })
             };
             let mut buf = String::new();
+            // a word's `c:` columns, looked up with its `w:` column, which comes first
+            let mut word_chars: Vec<u32> = Vec::new();
             visit_terms(doc, &self.params, |v| match v {
                 Visit::Term(text, first, last) => {
                     if let Some(column) = self.column(text) {
@@ -654,12 +657,15 @@ impl FeatureSpace {
                     }
                 }
                 Visit::WordTerm(word, i) => {
-                    if let Some(column) = self.cached_columns(cache, word, &mut buf).word {
+                    let columns = self.cached_columns(cache, word, &mut buf);
+                    if let Some(column) = columns.word {
                         push(column, i, i);
                     }
+                    word_chars.clear();
+                    word_chars.extend_from_slice(&columns.chars);
                 }
-                Visit::CharTerms(word, i) => {
-                    for &column in &self.cached_columns(cache, word, &mut buf).chars {
+                Visit::CharTerms(_, i) => {
+                    for &column in &word_chars {
                         push(column, i, i);
                     }
                 }
@@ -895,8 +901,8 @@ mod tests {
 
     fn analysis(words: &[&str]) -> Analysis {
         Analysis {
-            words: words.iter().map(|w| w.to_string()).collect(),
-            pieces: words.iter().map(|w| vec![w.to_string()]).collect(),
+            words: words.iter().map(|&w| w.into()).collect(),
+            pieces: words.iter().map(|w| [w.to_string()].into()).collect(),
         }
     }
 

@@ -3,8 +3,10 @@
 
 use serde::Serialize;
 
-use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::sync::LazyLock;
+
+use rustc_hash::FxHashMap;
 
 use crate::catalog::{OUT_OF_SCOPE, Service};
 use crate::error::{Error, Result};
@@ -186,70 +188,186 @@ pub struct Segment {
     pub asks: bool,
 }
 
-/// A part being built: its words as written and in normal form, and whether a question mark
-/// covers it.
-type Part<'t> = (Vec<(&'t str, Cow<'t, str>)>, bool);
+/// What a word can do in [`segments`]: join two needs, turn away from what came before, ask.
+const JOINS: u8 = 1;
+const TURNS: u8 = 2;
+const ASKS: u8 = 4;
+
+/// Each word of [`JOINERS`], [`CONTRASTIVE`] and [`ASKING`] with its roles: one lookup per word
+/// of a request instead of a scan of each list.
+static WORD_ROLES: LazyLock<FxHashMap<&'static [u8], u8>> = LazyLock::new(|| {
+    let mut roles = FxHashMap::default();
+    for (list, role) in [(JOINERS, JOINS), (CONTRASTIVE, TURNS), (ASKING, ASKS)] {
+        for word in list {
+            *roles.entry(word.as_bytes()).or_default() |= role;
+        }
+    }
+    roles
+});
+
+/// For each length up to 16 bytes, the first bytes of the words of [`WORD_ROLES`] of that
+/// length: most words of a request are no such word, and this tells without hashing them.
+static ROLE_WORD_STARTS: LazyLock<[[bool; 128]; 17]> = LazyLock::new(|| {
+    let mut starts = [[false; 128]; 17];
+    for word in WORD_ROLES.keys() {
+        assert!(
+            word.len() < starts.len() && word[0].is_ascii(),
+            "short ASCII role words"
+        );
+        starts[word.len()][word[0] as usize] = true;
+    }
+    starts
+});
+
+/// The roles of a word as written: without its punctuation, in lowercase and without accents.
+fn word_role(word: &str) -> u8 {
+    if !word.is_ascii() {
+        let bare = word.trim_matches(|c: char| !c.is_alphanumeric());
+        return WORD_ROLES
+            .get(crate::text::fold(bare).as_bytes())
+            .copied()
+            .unwrap_or(0);
+    }
+    // an ASCII character is alphanumeric for `char` exactly when it is for ASCII
+    let bytes = word.as_bytes();
+    let Some(first) = bytes.iter().position(u8::is_ascii_alphanumeric) else {
+        return 0;
+    };
+    let last = bytes
+        .iter()
+        .rposition(u8::is_ascii_alphanumeric)
+        .expect("one is");
+    let bare = &bytes[first..=last];
+    if !ROLE_WORD_STARTS
+        .get(bare.len())
+        .is_some_and(|starts| starts[bare[0].to_ascii_lowercase() as usize])
+    {
+        return 0;
+    }
+    // lowercased on the stack: no role word is longer than 16 bytes
+    let mut lower = [0u8; 16];
+    let lower = &mut lower[..bare.len()];
+    lower.copy_from_slice(bare);
+    lower.make_ascii_lowercase();
+    WORD_ROLES.get(&*lower).copied().unwrap_or(0)
+}
+
+/// What [`scan`] finds, in order.
+enum Event<'t> {
+    Word(&'t str),
+    /// After '.', ';', '!', '?' or a line break, and at the end of the text.
+    SentenceEnd {
+        question: bool,
+    },
+}
+
+/// The words of `text` and the ends of its sentences, in one pass over its bytes: as splitting
+/// after each '.', ';', '!', '?' and line break, then each sentence at white space
+/// (`str::split_whitespace`), would give them.
+fn scan<'t>(text: &'t str, mut on: impl FnMut(Event<'t>)) {
+    let bytes = text.as_bytes();
+    let mut word_start: Option<usize> = None;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        let (len, space) = if b.is_ascii() {
+            // `char::is_whitespace` on ASCII: tab to carriage return, and space
+            (1, matches!(b, b'\t'..=b'\r' | b' '))
+        } else {
+            let c = text[i..].chars().next().expect("a character starts here");
+            (c.len_utf8(), c.is_whitespace())
+        };
+        if space {
+            if let Some(s) = word_start.take() {
+                on(Event::Word(&text[s..i]));
+            }
+        } else if word_start.is_none() {
+            word_start = Some(i);
+        }
+        i += len;
+        // the sentence ends are ASCII, and no byte of a longer character is
+        if matches!(b, b'.' | b';' | b'!' | b'?' | b'\n') {
+            if let Some(s) = word_start.take() {
+                on(Event::Word(&text[s..i]));
+            }
+            on(Event::SentenceEnd {
+                question: b == b'?',
+            });
+        }
+    }
+    if let Some(s) = word_start {
+        on(Event::Word(&text[s..]));
+    }
+    on(Event::SentenceEnd { question: false });
+}
 
 /// Splits a request into the parts where a second need could be written: sentences, and
 /// clauses joined by words such as "e", "inoltre", "poi". Parts of fewer than three words are
 /// glued to the previous one. A question mark marks the clauses of its sentence from the last
 /// contrastive one ("ma", "però") on.
 pub fn segments(text: &str) -> Vec<Segment> {
-    // each word with its normalised form
-    let mut parts: Vec<Part> = Vec::new();
-    let mut rest = text;
-    while !rest.is_empty() {
-        let end = rest
-            .find(['.', ';', '!', '?', '\n'])
-            .map_or(rest.len(), |i| i + 1);
-        let (sentence, tail) = rest.split_at(end);
-        rest = tail;
-        let first_clause = parts.len();
-        let mut current: Vec<(&str, Cow<str>)> = Vec::new();
-        for word in sentence.split_whitespace() {
-            let bare = normalise_word(word);
-            if JOINERS.contains(&bare.as_ref()) && current.len() >= 3 {
-                parts.push((std::mem::take(&mut current), false));
+    // every word with its roles; the parts are ranges of them that follow one another
+    let mut words: Vec<(&str, u8)> = Vec::with_capacity(text.len() / 4);
+    // (first word, end, whether a question mark covers it)
+    let mut parts: Vec<(usize, usize, bool)> = Vec::new();
+    // where the current part and the current sentence start
+    let mut start = 0;
+    let mut first_clause = 0;
+    scan(text, |event| match event {
+        Event::Word(word) => {
+            let role = word_role(word);
+            if role & JOINS != 0 && words.len() - start >= 3 {
+                parts.push((start, words.len(), false));
+                start = words.len();
             }
-            current.push((word, bare));
+            words.push((word, role));
         }
-        if !current.is_empty() {
-            parts.push((current, false));
-        }
-        if sentence.ends_with('?') {
-            // "Per la NASpI e per l'assegno unico a chi devo rivolgermi?" asks both; "Lavoro in
-            // cassa integrazione, ma non scrivo per quello: l'assegno?" asks only the last
-            let asked_from = (first_clause..parts.len())
-                .rev()
-                .find(|&i| CONTRASTIVE.contains(&parts[i].0[0].1.as_ref()))
-                .unwrap_or(first_clause);
-            for part in &mut parts[asked_from..] {
-                part.1 = true;
+        Event::SentenceEnd { question } => {
+            if words.len() > start {
+                parts.push((start, words.len(), false));
+                start = words.len();
             }
+            if question {
+                // "Per la NASpI e per l'assegno unico a chi devo rivolgermi?" asks both;
+                // "Lavoro in cassa integrazione, ma non scrivo per quello: l'assegno?" asks
+                // only the last
+                let asked_from = (first_clause..parts.len())
+                    .rev()
+                    .find(|&i| words[parts[i].0].1 & TURNS != 0)
+                    .unwrap_or(first_clause);
+                for part in &mut parts[asked_from..] {
+                    part.2 = true;
+                }
+            }
+            first_clause = parts.len();
         }
-    }
-    let mut merged: Vec<Part> = Vec::new();
-    for (words, question) in parts {
+    });
+    let mut merged: Vec<(usize, usize, bool)> = Vec::with_capacity(parts.len());
+    for (start, end, question) in parts {
         match merged.last_mut() {
-            Some(last) if words.len() < 3 => {
-                last.0.extend(words);
-                last.1 |= question;
+            // parts follow one another, so gluing moves the end
+            Some(last) if end - start < 3 => {
+                last.1 = end;
+                last.2 |= question;
             }
-            _ => merged.push((words, question)),
+            _ => merged.push((start, end, question)),
         }
     }
     merged
         .into_iter()
-        .map(|(words, question)| Segment {
-            asks: question
-                || words
-                    .iter()
-                    .any(|(_, bare)| ASKING.contains(&bare.as_ref())),
-            text: words
-                .iter()
-                .map(|(word, _)| *word)
-                .collect::<Vec<_>>()
-                .join(" "),
+        .map(|(start, end, question)| {
+            let words = &words[start..end];
+            let mut text = String::with_capacity(words.iter().map(|(w, _)| w.len() + 1).sum());
+            for (i, (word, _)) in words.iter().enumerate() {
+                if i > 0 {
+                    text.push(' ');
+                }
+                text.push_str(word);
+            }
+            Segment {
+                asks: question || words.iter().any(|(_, role)| role & ASKS != 0),
+                text,
+            }
         })
         .collect()
 }
@@ -266,20 +384,6 @@ fn candidate(
         service: id.clone(),
         name: services.get(id).map(|s| s.name.clone()).unwrap_or_default(),
         confidence,
-    }
-}
-
-/// A word without its punctuation, lowercase and without accents; borrowed when it already is
-/// (most words), so that splitting a request allocates little.
-fn normalise_word(word: &str) -> Cow<'_, str> {
-    let bare = word.trim_matches(|c: char| !c.is_alphanumeric());
-    if bare
-        .bytes()
-        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-    {
-        Cow::Borrowed(bare)
-    } else {
-        Cow::Owned(crate::text::fold(bare))
     }
 }
 
@@ -399,6 +503,108 @@ impl Classifier {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The definition [`segments`] must match: each part's words in their own vector, each word
+    /// normalised on its own and looked up in each list.
+    fn segments_by_definition(text: &str) -> Vec<Segment> {
+        use std::borrow::Cow;
+        fn normalise_word(word: &str) -> Cow<'_, str> {
+            let bare = word.trim_matches(|c: char| !c.is_alphanumeric());
+            if bare
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+            {
+                Cow::Borrowed(bare)
+            } else {
+                Cow::Owned(crate::text::fold(bare))
+            }
+        }
+        type Part<'t> = (Vec<(&'t str, Cow<'t, str>)>, bool);
+        let mut parts: Vec<Part> = Vec::new();
+        let mut rest = text;
+        while !rest.is_empty() {
+            let end = rest
+                .find(['.', ';', '!', '?', '\n'])
+                .map_or(rest.len(), |i| i + 1);
+            let (sentence, tail) = rest.split_at(end);
+            rest = tail;
+            let first_clause = parts.len();
+            let mut current: Vec<(&str, Cow<str>)> = Vec::new();
+            for word in sentence.split_whitespace() {
+                let bare = normalise_word(word);
+                if JOINERS.contains(&bare.as_ref()) && current.len() >= 3 {
+                    parts.push((std::mem::take(&mut current), false));
+                }
+                current.push((word, bare));
+            }
+            if !current.is_empty() {
+                parts.push((current, false));
+            }
+            if sentence.ends_with('?') {
+                let asked_from = (first_clause..parts.len())
+                    .rev()
+                    .find(|&i| CONTRASTIVE.contains(&parts[i].0[0].1.as_ref()))
+                    .unwrap_or(first_clause);
+                for part in &mut parts[asked_from..] {
+                    part.1 = true;
+                }
+            }
+        }
+        let mut merged: Vec<Part> = Vec::new();
+        for (words, question) in parts {
+            match merged.last_mut() {
+                Some(last) if words.len() < 3 => {
+                    last.0.extend(words);
+                    last.1 |= question;
+                }
+                _ => merged.push((words, question)),
+            }
+        }
+        merged
+            .into_iter()
+            .map(|(words, question)| Segment {
+                asks: question
+                    || words
+                        .iter()
+                        .any(|(_, bare)| ASKING.contains(&bare.as_ref())),
+                text: words
+                    .iter()
+                    .map(|(word, _)| *word)
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            })
+            .collect()
+    }
+
+    use proptest::strategy::Strategy;
+
+    proptest::proptest! {
+        #[test]
+        fn segments_match_their_definition(
+            words in proptest::collection::vec(
+                proptest::prop_oneof![
+                    proptest::sample::select(JOINERS).prop_map(str::to_owned),
+                    proptest::sample::select(CONTRASTIVE).prop_map(str::to_owned),
+                    proptest::sample::select(ASKING).prop_map(str::to_owned),
+                    proptest::sample::select(&[
+                        "Però", "PERCHÉ", "perché?", "«ma»", "E", "Inoltre,", "(poi)", "cosa?!",
+                        "naspi", "l'assegno", "pensione.", "io", "ﬁ", "Ⅻ", "½", "straordinariamente",
+                        "…", "?", ".", ";", "!", "\n", "-", "e'", "pò", "QUANDO", "Vorrei:",
+                    ][..]).prop_map(str::to_owned),
+                    "[a-zA-Zàèéìòù'?.!;,\n]{1,20}",
+                ],
+                0..40,
+            ),
+            spaces in proptest::collection::vec(proptest::sample::select(&[" ", "  ", "\n", "\t", ""][..]), 40),
+        ) {
+            let mut text = String::new();
+            for (word, space) in words.iter().zip(&spaces) {
+                text.push_str(word);
+                text.push_str(space);
+            }
+            proptest::prop_assert_eq!(segments(&text), segments_by_definition(&text));
+        }
+    }
 
     #[test]
     fn fields_are_the_serialised_keys() {

@@ -13,6 +13,7 @@
 //!    both the words and their subword pieces, and explanations can name whole words.
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use tokenizers::decoders::bpe::BPEDecoder as BpeDecoder;
 use tokenizers::models::bpe::{BPE, BpeTrainerBuilder};
@@ -152,13 +153,14 @@ pub fn is_blank(text: &str) -> bool {
         .all(|c| c.is_whitespace() || c.is_control())
 }
 
-/// One analysed request.
+/// One analysed request. Its words are shared with the per-thread cache of analysed words:
+/// requests repeat words, and taking one is a reference count, not a copy.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Analysis {
     /// Whole normalised words, in order (punctuation dropped).
-    pub words: Vec<String>,
+    pub words: Vec<Arc<str>>,
     /// For each word, the subword tokens it was split into (continuations keep their `##`).
-    pub pieces: Vec<Vec<String>>,
+    pub pieces: Vec<Arc<[String]>>,
 }
 
 impl Analysis {
@@ -305,7 +307,7 @@ fn pre_tokenizer() -> PreTokenizerWrapper {
 
 /// A pre-token's whole word and subword pieces, or `None` when it has no letter or digit the
 /// tokenizer knows.
-type AnalysedWord = Option<(String, Vec<String>)>;
+type AnalysedWord = Option<(Arc<str>, Arc<[String]>)>;
 
 /// Per-thread cache of [`AnalysedWord`]s for the analyzer used last: requests share most of
 /// their words, and a word's tokens depend on the word alone.
@@ -446,8 +448,8 @@ impl TextAnalyzer {
             }
             for (segment, is_placeholder) in split_placeholders(&cleaned) {
                 if is_placeholder {
-                    analysis.words.push(segment.to_string());
-                    analysis.pieces.push(vec![segment.to_string()]);
+                    analysis.words.push(segment.into());
+                    analysis.pieces.push([segment.to_string()].into());
                     continue;
                 }
                 normalized.clear();
@@ -470,8 +472,8 @@ impl TextAnalyzer {
                         }
                     };
                     if let Some((word, pieces)) = analysed {
-                        analysis.words.push(word.clone());
-                        analysis.pieces.push(pieces.clone());
+                        analysis.words.push(Arc::clone(word));
+                        analysis.pieces.push(Arc::clone(pieces));
                     }
                 }
             }
@@ -498,7 +500,7 @@ impl TextAnalyzer {
                 }
             })
             .collect();
-        Ok(Some((word, pieces)))
+        Ok(Some((word.into(), pieces)))
     }
 
     /// [`TextAnalyzer::analyze`] through HuggingFace's `Tokenizer::encode`: slower, kept as the
@@ -511,40 +513,33 @@ impl TextAnalyzer {
             // `encode`, not `encode_fast`: the fast path leaves out token strings and word ids
             .encode(cleaned.text.as_str(), false)
             .map_err(tokenizer_error)?;
-        let mut analysis = Analysis::default();
+        let mut words: Vec<String> = Vec::new();
+        let mut pieces: Vec<Vec<String>> = Vec::new();
         let mut current: Option<u32> = None;
         for (token, word_id) in encoding.get_tokens().iter().zip(encoding.get_word_ids()) {
             // Special tokens carry no word id: each is a word of its own.
             let continues_word = matches!((word_id, current), (Some(w), Some(c)) if *w == c);
             current = *word_id;
             if !continues_word {
-                analysis.words.push(String::new());
-                analysis.pieces.push(Vec::new());
+                words.push(String::new());
+                pieces.push(Vec::new());
             }
-            if let (Some(word), Some(pieces)) =
-                (analysis.words.last_mut(), analysis.pieces.last_mut())
-            {
+            if let (Some(word), Some(word_pieces)) = (words.last_mut(), pieces.last_mut()) {
                 word.push_str(token);
-                pieces.push(if continues_word {
+                word_pieces.push(if continues_word {
                     format!("{CONTINUATION}{token}")
                 } else {
                     token.clone()
                 });
             }
         }
-        let keep: Vec<bool> = analysis
-            .words
-            .iter()
-            .map(|w| w.chars().any(char::is_alphanumeric))
-            .collect();
-        let mut keep_iter = keep.iter();
-        analysis
-            .words
-            .retain(|_| *keep_iter.next().expect("same length"));
-        let mut keep_iter = keep.iter();
-        analysis
-            .pieces
-            .retain(|_| *keep_iter.next().expect("same length"));
+        let mut analysis = Analysis::default();
+        for (word, word_pieces) in words.into_iter().zip(pieces) {
+            if word.chars().any(char::is_alphanumeric) {
+                analysis.words.push(word.into());
+                analysis.pieces.push(word_pieces.into());
+            }
+        }
         Ok(analysis)
     }
 }
@@ -780,8 +775,8 @@ mod tests {
             .analyze("La PENSIONE è arrivata? Dell’azienda!")
             .unwrap();
         assert_eq!(
-            a.words,
-            vec!["la", "pensione", "e", "arrivata", "dell", "azienda"]
+            a.words.iter().map(|w| &**w).collect::<Vec<_>>(),
+            ["la", "pensione", "e", "arrivata", "dell", "azienda"]
         );
         assert_eq!(a.words.len(), a.pieces.len());
         for (word, pieces) in a.words.iter().zip(&a.pieces) {
@@ -789,7 +784,7 @@ mod tests {
                 .iter()
                 .map(|p| p.strip_prefix(CONTINUATION).unwrap_or(p))
                 .collect();
-            assert_eq!(&joined, word);
+            assert_eq!(joined, **word);
         }
     }
 
@@ -799,7 +794,7 @@ mod tests {
         let saved: SavedTokenizer = serde_json::from_str(&analyzer.to_json().unwrap()).unwrap();
         assert!(saved.check().is_ok());
         let a = analyzer.analyze("scrivetemi a [EMAIL] grazie").unwrap();
-        assert!(a.words.contains(&"[EMAIL]".to_string()), "{:?}", a.words);
+        assert!(a.words.iter().any(|w| &**w == "[EMAIL]"), "{:?}", a.words);
     }
 
     #[test]

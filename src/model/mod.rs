@@ -101,7 +101,7 @@ pub struct Scores {
 impl Scores {
     /// The request's words in their normal form (lowercase, no accents), in order.
     pub fn words(&self) -> impl Iterator<Item = &str> {
-        self.analysis.words.iter().map(String::as_str)
+        self.analysis.words.iter().map(|word| &**word)
     }
 
     /// Label indices by decreasing probability.
@@ -684,7 +684,7 @@ impl Classifier {
             if crate::stopwords::is_stopword(word) || word.chars().count() < 2 {
                 continue;
             }
-            *by_word.entry(word.as_str()).or_default() += weight;
+            *by_word.entry(&**word).or_default() += weight;
         }
         let mut ranked: Vec<(&str, f64)> = by_word
             .into_iter()
