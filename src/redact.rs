@@ -190,7 +190,7 @@ impl Material {
             sixteen: text
                 .split(|c: char| !c.is_ascii_alphanumeric())
                 .any(|w| w.len() == 16),
-            name_cues: NAME_CUES.is_match(&text.to_lowercase()),
+            name_cues: NAME_CUES.is_match(&lowercase(text)),
         }
     }
 
@@ -420,6 +420,15 @@ fn skip_hspace(text: &str, pos: usize) -> usize {
     pos + text[pos..]
         .find(|c: char| !is_hspace(c))
         .unwrap_or(text.len() - pos)
+}
+
+/// `text.to_lowercase()`, without reading it character by character when it is all ASCII.
+fn lowercase(text: &str) -> String {
+    if text.is_ascii() {
+        text.to_ascii_lowercase()
+    } else {
+        text.to_lowercase()
+    }
 }
 
 fn lower_word(word: &str) -> String {
@@ -1366,7 +1375,7 @@ fn find_persons_gated(text: &str, gated: bool) -> Vec<Span> {
     };
     // Introduced names.
     // Each regex is built and run only when one of its cue words is in the text.
-    let lower = text.to_lowercase();
+    let lower = lowercase(text);
     let present = cues_present(&lower);
     let cued = |cues: &Cues| present[cues.0];
     let words = Words::new(text, &lower);
@@ -1451,7 +1460,7 @@ fn find_persons_gated(text: &str, gated: bool) -> Vec<Span> {
     let tail = &text[closing_zone..];
     let closings = (cued(&CLOSING_SET)
         && (!gated || {
-            let tail_lower = tail.to_lowercase();
+            let tail_lower = lowercase(tail);
             cue_before_capital(&Words::new(tail, &tail_lower), &CLOSING_SET, CLOSING_REACH)
         }))
     .then(|| CLOSING.find_iter(&text[closing_zone..]))
@@ -1646,7 +1655,7 @@ fn find_birth_dates(text: &str) -> Vec<Span> {
     if !text.bytes().any(|b| b.is_ascii_digit()) {
         return Vec::new();
     }
-    let lower = text.to_lowercase();
+    let lower = lowercase(text);
     let cue = ["nat", "nascita", "born", "birth", "dob", "d.", "d/n"]
         .iter()
         .any(|c| lower.contains(c));
@@ -3358,6 +3367,11 @@ mod tests {
         #[test]
         fn the_name_gate_changes_nothing(text in prop_oneof![soup(), sentence(40)]) {
             prop_assert_eq!(find_persons_gated(&text, true), find_persons_gated(&text, false));
+        }
+
+        #[test]
+        fn lowercase_is_to_lowercase(text in prop_oneof![soup(), sentence(40), "[A-Za-z .]{0,30}"]) {
+            prop_assert_eq!(lowercase(&text), text.to_lowercase());
         }
 
         #[test]

@@ -15,6 +15,9 @@ pub const MAX_INPUT_BYTES: u64 = 1024 * 1024;
 /// Lines processed together: enough to keep both cores busy, few enough for constant memory.
 const CHUNK_LINES: usize = 512;
 
+/// Bytes reserved for a line's answer before it is serialised.
+const ANSWER_BYTES: usize = 4096;
+
 pub type JsonObject = serde_json::Map<String, serde_json::Value>;
 
 /// What a line's handler returns: what to write for the line (serialised as one JSON object),
@@ -95,12 +98,16 @@ pub fn run<T: serde::Serialize>(
             .map(|(n, line)| {
                 let (error, written) = match parse(line).and_then(|o| {
                     let answer = handle(o)?;
-                    serde_json::to_vec(&answer).map_err(|e| {
-                        (
-                            format!("could not serialise the answer: {e}"),
-                            JsonObject::new(),
-                        )
-                    })
+                    // room for a whole answer (about 2 KiB with the catalogue's texts) at once
+                    let mut bytes = Vec::with_capacity(ANSWER_BYTES);
+                    serde_json::to_writer(&mut bytes, &answer)
+                        .map(|()| bytes)
+                        .map_err(|e| {
+                            (
+                                format!("could not serialise the answer: {e}"),
+                                JsonObject::new(),
+                            )
+                        })
                 }) {
                     Ok(bytes) => (None, Ok(bytes)),
                     Err((reason, mut object)) => {

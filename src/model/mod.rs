@@ -755,12 +755,14 @@ fn average_weights(space: &FeatureSpace, models: &[(&FeatureSpace, &Linear)]) ->
     Linear { weights, intercept }
 }
 
-/// Index and value of the largest probability.
 /// Gives the explained words as the request wrote them, in lowercase ("reversibilità",
 /// "kündigung" rather than the normal forms "reversibilita", "kundigung"): each term becomes the
 /// first word of `text` that folds to it; a term no word folds to stays as it is. ASCII words
 /// are their own normal form, so only the others are folded.
 fn as_written(text: &str, terms: &mut [(String, f64)]) {
+    if text.is_ascii() {
+        return;
+    }
     for word in text.split(|c: char| !c.is_alphanumeric()) {
         if word.is_ascii() {
             continue;
@@ -774,6 +776,7 @@ fn as_written(text: &str, terms: &mut [(String, f64)]) {
     }
 }
 
+/// Index and value of the largest probability.
 fn top(p: &[f64]) -> (usize, f64) {
     p.iter()
         .copied()
