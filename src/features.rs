@@ -297,6 +297,9 @@ struct WordCache {
     words: hashbrown::HashMap<String, WordColumns, rustc_hash::FxBuildHasher>,
 }
 
+/// Occurrences reserved per word of a request before they are looked up.
+const OCCURRENCES_PER_WORD: usize = 16;
+
 /// Distinct words the cache holds before it starts again (a few MiB per thread).
 const WORD_CACHE_MAX: usize = 50_000;
 
@@ -639,7 +642,8 @@ impl FeatureSpace {
                 cache.space = self.index.id;
                 cache.words.clear();
             }
-            let mut out = Vec::new();
+            // room for a word's terms and its pair, pieces and character n-grams, most often
+            let mut out = Vec::with_capacity(doc.words.len() * OCCURRENCES_PER_WORD);
             let mut push = |column: u32, first: usize, last: usize| {
                 out.push(Occurrence {
                     column,
@@ -734,14 +738,16 @@ impl FeatureSpace {
                 seen.resize(width.div_ceil(64), 0);
             }
             let (mut lowest, mut highest) = (usize::MAX, 0);
+            let mut distinct = 0;
             for o in occurrences {
                 let col = o.column as usize;
+                distinct += usize::from(counts[col] == 0);
                 counts[col] += 1;
                 seen[col / 64] |= 1 << (col % 64);
                 lowest = lowest.min(col / 64);
                 highest = highest.max(col / 64);
             }
-            let mut row = Vec::new();
+            let mut row = Vec::with_capacity(distinct);
             // (no occurrence: lowest > highest, nothing to read)
             let words = seen.iter_mut().enumerate().take(highest + 1).skip(lowest);
             for (word, bits) in words {

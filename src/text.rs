@@ -439,7 +439,12 @@ impl TextAnalyzer {
     /// on every shipped request and on arbitrary strings.
     pub fn analyze(&self, text: &str) -> Result<Analysis> {
         let cleaned = clean_head(head(text));
-        let mut analysis = Analysis::default();
+        // about one word in every five bytes: most requests fit without growing
+        let words = cleaned.len() / 5 + 1;
+        let mut analysis = Analysis {
+            words: Vec::with_capacity(words),
+            pieces: Vec::with_capacity(words),
+        };
         let mut normalized = String::new();
         ANALYSED_WORDS.with_borrow_mut(|cache| {
             if cache.analyzer != self.id || cache.words.len() > ANALYSED_WORDS_MAX {
