@@ -409,7 +409,7 @@ impl Classifier {
             let Ok(scores) = self.score_redacted(part.text, scores.truncated) else {
                 continue;
             };
-            let top = scores.ranking()[0];
+            let top = scores.best();
             let p = scores.probabilities[top];
             if top != primary
                 && self.labels()[top] != OUT_OF_SCOPE
@@ -446,6 +446,13 @@ impl Classifier {
         let threshold = options.threshold.unwrap_or(self.calibration().threshold);
         let confidence = scores.probabilities[best];
         let abstained = scores.is_unknown() || confidence < threshold;
+        // explained first, while the weights of the request's columns are still in the cache
+        // from its scoring (the second need scores other texts)
+        let explanation = self
+            .explain(scores, best, options.max_explanation)
+            .into_iter()
+            .map(|(term, weight)| Reason { term, weight })
+            .collect();
         // A second need: a part of the request that asks something and that, read on its own,
         // the model would answer confidently (at or above the threshold, and at least
         // SECONDARY_MIN_CONFIDENCE) with another benefit.
@@ -459,11 +466,6 @@ impl Classifier {
                 services,
             )
         };
-        let explanation = self
-            .explain(scores, best, options.max_explanation)
-            .into_iter()
-            .map(|(term, weight)| Reason { term, weight })
-            .collect();
         let style = style::resolve(options.style, text, scores.word_count());
         let id = &self.labels()[best];
         let service = services.get(id).expect("catalogue checked against labels");

@@ -115,6 +115,11 @@ impl Scores {
         order
     }
 
+    /// The most likely label: `ranking()[0]`, without sorting the others.
+    pub fn best(&self) -> usize {
+        top(&self.probabilities).0
+    }
+
     /// True when no word of the request is known to the model.
     pub fn is_unknown(&self) -> bool {
         self.row.is_empty()
@@ -818,6 +823,33 @@ mod tests {
                 (row, class)
             })
             .unzip()
+    }
+
+    #[test]
+    fn best_is_the_first_of_the_ranking() {
+        for probabilities in [
+            vec![0.2, 0.5, 0.3],
+            vec![0.4, 0.4, 0.2],
+            vec![0.1, 0.45, 0.45],
+            vec![0.0, 0.0, 1.0],
+            vec![1.0],
+        ] {
+            let scores = Scores {
+                probabilities,
+                logits: Vec::new(),
+                truncated: false,
+                text: String::new(),
+                analysis: crate::text::Analysis::default(),
+                occurrences: Vec::new(),
+                row: Vec::new(),
+            };
+            assert_eq!(
+                scores.best(),
+                scores.ranking()[0],
+                "{:?}",
+                scores.probabilities
+            );
+        }
     }
 
     #[test]
