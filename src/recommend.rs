@@ -138,8 +138,8 @@ const SECONDARY_MIN_CONFIDENCE: f64 = 0.5;
 
 /// Words that often join two separate needs in one message (normalised, lowercase).
 const JOINERS: &[&str] = &[
-    "e", "ed", "ma", "pero", "però", "inoltre", "poi", "anche", "oltre", "altra", "altro", "and",
-    "also", "plus",
+    "e", "ed", "ma", "pero", "inoltre", "poi", "anche", "oltre", "altra", "altro", "and", "also",
+    "plus",
 ];
 
 /// Joiners that turn away from what came before ("ma", "però", normalised): in "X, ma Y?" the
@@ -211,7 +211,7 @@ static ROLE_WORD_STARTS: LazyLock<[[bool; 128]; 17]> = LazyLock::new(|| {
     let mut starts = [[false; 128]; 17];
     for word in WORD_ROLES.keys() {
         assert!(
-            word.len() < starts.len() && word[0].is_ascii(),
+            word.len() < starts.len() && word.is_ascii(),
             "short ASCII role words"
         );
         starts[word.len()][word[0] as usize] = true;
@@ -593,11 +593,19 @@ mod tests {
                         "naspi", "l'assegno", "pensione.", "io", "ﬁ", "Ⅻ", "½", "straordinariamente",
                         "…", "?", ".", ";", "!", "\n", "-", "e'", "pò", "QUANDO", "Vorrei:",
                     ][..]).prop_map(str::to_owned),
-                    "[a-zA-Zàèéìòù'?.!;,\n]{1,20}",
+                    "[a-zA-Zàèéìòù'?.!;,\n\r\u{b}\u{c}\u{85}\u{a0}\u{2028}\u{3000}]{1,20}",
                 ],
                 0..40,
             ),
-            spaces in proptest::collection::vec(proptest::sample::select(&[" ", "  ", "\n", "\t", ""][..]), 40),
+            spaces in proptest::collection::vec(
+                proptest::sample::select(
+                    &[
+                        " ", "  ", "\n", "\t", "", "\r\n", "\u{b}", "\u{c}", "\u{85}", "\u{a0}",
+                        "\u{2028}", "\u{3000}",
+                    ][..],
+                ),
+                40,
+            ),
         ) {
             let mut text = String::new();
             for (word, space) in words.iter().zip(&spaces) {

@@ -115,9 +115,19 @@ impl Scores {
         order
     }
 
-    /// The most likely label: `ranking()[0]`, without sorting the others.
+    /// The most likely label: `ranking()[0]`, without sorting the others (the same order: the
+    /// highest by `total_cmp`, the lowest index among equals).
     pub fn best(&self) -> usize {
-        top(&self.probabilities).0
+        (1..self.probabilities.len()).fold(0, |best, i| {
+            if self.probabilities[i]
+                .total_cmp(&self.probabilities[best])
+                .is_gt()
+            {
+                i
+            } else {
+                best
+            }
+        })
     }
 
     /// True when no word of the request is known to the model.
@@ -833,6 +843,9 @@ mod tests {
             vec![0.1, 0.45, 0.45],
             vec![0.0, 0.0, 1.0],
             vec![1.0],
+            // not reachable from a model, but the order is the same
+            vec![0.3, f64::NAN, 0.7],
+            vec![-0.0, 0.0],
         ] {
             let scores = Scores {
                 probabilities,
