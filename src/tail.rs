@@ -41,14 +41,14 @@ fn hash_part(term: &str) -> u64 {
     fnv1a(term) >> (64 - HASH_BITS) << SERVICE_BITS
 }
 
-/// Terms and the service each leans to, as sorted keys and an open-addressing table of them.
+/// Terms and the service each leans to, as an open-addressing table of their keys.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TailIndex {
-    /// `hash_part(term) | service`, sorted, one per hash: what is saved.
-    keys: Vec<u64>,
-    /// The same keys for lookups, by open addressing: each in the first free slot from the one
-    /// the top bits of its hash name, [`EMPTY`] in the others, a quarter of the slots at least.
-    /// A lookup mostly reads one cache line, where a bucket table needs two reads far apart.
+    /// The keys, `hash_part(term) | service`, one per hash, by open addressing: each in the
+    /// first free slot from the one the top bits of its hash name, [`EMPTY`] in the others, a
+    /// quarter of the slots at least; no slots when there are no keys. A lookup mostly reads one
+    /// cache line, where a bucket table needs two reads far apart. Built from the sorted keys,
+    /// so the same keys give the same table.
     slots: Vec<u64>,
 }
 
@@ -104,7 +104,7 @@ impl TailIndex {
                 slots[i] = key;
             }
         }
-        Ok(TailIndex { keys, slots })
+        Ok(TailIndex { slots })
     }
 
     /// The slot a key's probe starts from: the top bits of its hash, as many as `slots` (a
@@ -113,13 +113,20 @@ impl TailIndex {
         (key >> (KEY_BITS - slots.trailing_zeros())) as usize
     }
 
+    /// The keys, sorted: what is saved.
+    fn keys(&self) -> Vec<u64> {
+        let mut keys: Vec<u64> = self.slots.iter().copied().filter(|&k| k != EMPTY).collect();
+        keys.sort_unstable();
+        keys
+    }
+
     /// How many terms the tail holds.
     pub fn len(&self) -> usize {
-        self.keys.len()
+        self.slots.iter().filter(|&&k| k != EMPTY).count()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.keys.is_empty()
+        self.slots.is_empty()
     }
 
     /// The service the term leans to, if it is in the tail.
@@ -146,7 +153,11 @@ impl TailIndex {
 
     /// The largest service index the tail refers to.
     pub fn max_service(&self) -> Option<usize> {
-        self.keys.iter().map(|&k| (k & SERVICE_MASK) as usize).max()
+        self.slots
+            .iter()
+            .filter(|&&k| k != EMPTY)
+            .map(|&k| (k & SERVICE_MASK) as usize)
+            .max()
     }
 }
 
@@ -162,13 +173,13 @@ struct Stored<'a> {
 
 impl Serialize for TailIndex {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let bytes: Vec<u8> = self
-            .keys
+        let keys = self.keys();
+        let bytes: Vec<u8> = keys
             .iter()
             .flat_map(|k| k.to_le_bytes().into_iter().take(KEY_BYTES))
             .collect();
         Stored {
-            terms: self.keys.len(),
+            terms: keys.len(),
             keys_u48le: STANDARD.encode(bytes).into(),
         }
         .serialize(serializer)
@@ -239,6 +250,7 @@ mod tests {
             // each hash with a service of its own, so that a neighbour's answer is wrong
             let keys: Vec<u64> = services.iter().map(|(h, s)| h << SERVICE_BITS | s).collect();
             let tail = TailIndex::from_keys(keys.clone()).unwrap();
+            proptest::prop_assert_eq!(tail.keys(), keys.clone());
             let by_search = |hash: u64| {
                 keys.iter()
                     .find(|&&k| k & !SERVICE_MASK == hash)

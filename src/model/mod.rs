@@ -118,16 +118,7 @@ impl Scores {
     /// The most likely label: `ranking()[0]`, without sorting the others (the same order: the
     /// highest by `total_cmp`, the lowest index among equals).
     pub fn best(&self) -> usize {
-        (1..self.probabilities.len()).fold(0, |best, i| {
-            if self.probabilities[i]
-                .total_cmp(&self.probabilities[best])
-                .is_gt()
-            {
-                i
-            } else {
-                best
-            }
-        })
+        top(&self.probabilities).0
     }
 
     /// True when no word of the request is known to the model.
@@ -791,13 +782,19 @@ fn as_written(text: &str, terms: &mut [(String, f64)]) {
     }
 }
 
-/// Index and value of the largest probability.
+/// Index and value of the largest probability, in [`Scores::ranking`]'s order: the highest by
+/// `total_cmp`, the lowest index among equals.
 fn top(p: &[f64]) -> (usize, f64) {
     p.iter()
         .copied()
         .enumerate()
-        .fold((0, f64::NEG_INFINITY), |best, (i, v)| {
-            if v > best.1 { (i, v) } else { best }
+        .skip(1)
+        .fold((0, p[0]), |best, (i, v)| {
+            if v.total_cmp(&best.1).is_gt() {
+                (i, v)
+            } else {
+                best
+            }
         })
 }
 
