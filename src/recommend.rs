@@ -83,8 +83,25 @@ pub struct Answer {
     pub next_steps: Vec<String>,
 }
 
+impl Answer {
+    /// What the citizen is told about `service` in the register `style` (`Auto` reads as
+    /// simple): the same for every request that gets this service, register and language.
+    pub fn of(service: &Service, style: Style) -> Answer {
+        Answer {
+            text: match style {
+                Style::Detailed => service.detailed.clone(),
+                _ => service.simple.clone(),
+            },
+            url: service.url.clone(),
+            active: service.active,
+            status_note: service.status_note.clone(),
+            next_steps: service.next_steps.clone(),
+        }
+    }
+}
+
 /// The recommendation for one request.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Recommendation {
     /// The most likely service (also when abstaining).
     pub service: String,
@@ -112,7 +129,57 @@ pub struct Recommendation {
     pub truncated: bool,
 }
 
+impl Serialize for Recommendation {
+    fn serialize<S: serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> std::result::Result<S::Ok, S::Error> {
+        self.with_answer(&self.answer).serialize(serializer)
+    }
+}
+
+/// A [`Recommendation`] as it serialises, with an answer of the caller's: see
+/// [`Recommendation::with_answer`].
+#[derive(Serialize)]
+pub struct RecommendationWith<'a, A> {
+    service: &'a str,
+    name: &'a str,
+    confidence: f64,
+    abstained: bool,
+    threshold: f64,
+    alternatives: &'a [Candidate],
+    secondary: &'a Option<Candidate>,
+    explanation: &'a [Reason],
+    style: Style,
+    request_language: Language,
+    language: Language,
+    answer: A,
+    truncated: bool,
+}
+
 impl Recommendation {
+    /// This recommendation, serialised with `answer` in place of its own: for an answer
+    /// serialised once and written into every recommendation that has it (a batch writes a
+    /// `serde_json::value::RawValue` of [`Answer::of`] this recommendation's service, `style` and
+    /// `language`).
+    pub fn with_answer<A: Serialize>(&self, answer: A) -> RecommendationWith<'_, A> {
+        RecommendationWith {
+            service: &self.service,
+            name: &self.name,
+            confidence: self.confidence,
+            abstained: self.abstained,
+            threshold: self.threshold,
+            alternatives: &self.alternatives,
+            secondary: &self.secondary,
+            explanation: &self.explanation,
+            style: self.style,
+            request_language: self.request_language,
+            language: self.language,
+            answer,
+            truncated: self.truncated,
+        }
+    }
+
     /// The names of the fields a recommendation serialises to.
     pub const FIELDS: &'static [&'static str] = &[
         "service",
@@ -469,16 +536,7 @@ impl Classifier {
         let style = style::resolve(options.style, text, scores.word_count());
         let id = &self.labels()[best];
         let service = services.get(id).expect("catalogue checked against labels");
-        let answer = Answer {
-            text: match style {
-                Style::Detailed => service.detailed.clone(),
-                _ => service.simple.clone(),
-            },
-            url: service.url.clone(),
-            active: service.active,
-            status_note: service.status_note.clone(),
-            next_steps: service.next_steps.clone(),
-        };
+        let answer = Answer::of(service, style);
         Recommendation {
             service: id.clone(),
             name: service.name.clone(),

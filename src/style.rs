@@ -10,7 +10,7 @@ use aho_corasick::AhoCorasick;
 use serde::{Deserialize, Serialize};
 
 /// Which answer to give.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum Style {
     /// Two or three plain sentences.

@@ -131,6 +131,37 @@ fn out_of_scope_and_gibberish_are_not_given_a_benefit() {
     }
 }
 
+/// A recommendation's answer is [`Answer::of`] its service, register and language, whatever
+/// else the request holds, so that a batch can serialise each answer once; and serialised with
+/// that answer given apart, a recommendation is byte for byte the same.
+#[test]
+fn the_answer_depends_only_on_service_register_and_language() {
+    use sportello::recommend::Answer;
+    use sportello::{Language, Style};
+    let labels = MODEL.labels().to_vec();
+    let test = load_examples(&root().join("data/test.jsonl"), &labels).unwrap();
+    let mut seen = std::collections::HashSet::new();
+    for (i, example) in test.iter().enumerate() {
+        let options = RecommendOptions {
+            style: [Style::Auto, Style::Simple, Style::Detailed][i % 3],
+            language: [None, Some(Language::En), Some(Language::De)][i / 3 % 3],
+            ..RecommendOptions::default()
+        };
+        let rec = MODEL.recommend(&example.text, &options).unwrap();
+        let (language, services) = MODEL.catalog().in_language(rec.language);
+        assert_eq!(language, rec.language);
+        assert_eq!(rec.answer, Answer::of(&services[&rec.service], rec.style));
+        let apart = serde_json::value::to_raw_value(&rec.answer).unwrap();
+        assert_eq!(
+            serde_json::to_string(&rec.with_answer(&apart)).unwrap(),
+            serde_json::to_string(&rec).unwrap()
+        );
+        seen.insert((rec.service.clone(), rec.style, rec.language));
+    }
+    // the check saw many answers, not one
+    assert!(seen.len() >= 30, "{}", seen.len());
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(200))]
 
