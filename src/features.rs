@@ -28,18 +28,20 @@ pub type Float = f32;
 /// narrowed to keep training within about 1.75 GiB: the matrix gets what is left of
 /// [`DENSE_MEMORY`] once [`MEMORY_PER_REQUEST`] is set aside for each request (its text,
 /// analysis and sparse row, kept through training). Both were measured on this project's data:
-/// peaks of 1476 MiB on 55,039 requests at 4877 columns and 1762 MiB on 100,000 at 2684 are
-/// about 100 MiB, 6.5 KiB per request and the matrix. So training on 100k requests stays under
-/// 2 GB, and smaller data gets a wider vocabulary: the 59,782 shipped requests get 5632 columns
-/// (see [`FeatureParams::dense_width`]); up to 31,264 requests the default width of 12288 fits.
-/// (The account is close, not exact: training peaked at 1752 to 1802 MiB on 56,403 to 59,782
-/// requests.)
+/// since the analysed words are shared with the per-thread cache instead of copied, a request
+/// takes about 3.7 KiB besides its row (6.5 KiB before): 1756 MiB on 63,173 requests at 5944
+/// columns is about 100 MiB, 3.7 KiB per request and the matrix. So training on 100k requests
+/// stays under 2 GB, and smaller data gets a wider vocabulary: 63,173 requests get 5944 columns
+/// (see [`FeatureParams::dense_width`]); up to 32,926 requests the default width of 12288 fits.
+/// (The account is close, not exact: with 6.5 KiB a request, training peaked at 1752 to 1802
+/// MiB on 56,403 to 59,782 requests, and at 1551 to 1581 MiB on 63,173 once the words were
+/// shared.)
 pub const DENSE_MEMORY: usize = 1664 << 20;
 
 /// The memory that training needs for each request besides its row of the dense matrix.
-pub const MEMORY_PER_REQUEST: usize = 6656;
+pub const MEMORY_PER_REQUEST: usize = 3840;
 
-/// The matrix gets at least this much (beyond about 220,000 requests training outgrows 1.75 GiB).
+/// The matrix gets at least this much (beyond about 385,000 requests training outgrows 1.75 GiB).
 const MIN_DENSE_MEMORY: usize = 256 << 20;
 
 /// The bytes the dense training matrix of `rows` requests may take.
@@ -1092,10 +1094,10 @@ mod tests {
     fn the_width_is_narrowed_to_the_memory_budget() {
         let params = FeatureParams::default();
         assert_eq!(params.dense_width(0), 12288);
-        assert_eq!(params.dense_width(31_264), 12288);
-        assert_eq!(params.dense_width(31_265), 12287);
-        assert_eq!(params.dense_width(55_039), 6261);
-        assert_eq!(params.dense_width(100_000), 2698);
+        assert_eq!(params.dense_width(32_926), 12288);
+        assert_eq!(params.dense_width(32_927), 12287);
+        assert_eq!(params.dense_width(63_173), 5944);
+        assert_eq!(params.dense_width(100_000), 3402);
         // the matrix's own share keeps the width positive on any data
         assert_eq!(params.dense_width(1_000_000), 67);
         assert_eq!(params.dense_width(usize::MAX), 1);

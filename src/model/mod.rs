@@ -166,7 +166,7 @@ thread_local! {
 /// only last, and only when its matrix fits in the memory that the f32 matrix of all the training
 /// requests may take, [`crate::features::dense_memory`]: with the default 2 folds, the
 /// cross-validation fits (about half the rows each) about whenever the width is narrowed, and at
-/// the default width the final fit of up to 16,623 requests). Its L-BFGS can stall: after a few
+/// the default width the final fit of up to 17,082 requests). Its L-BFGS can stall: after a few
 /// iterations it proposes a direction that goes uphill, or its line search cannot shorten the
 /// step enough (argmin's smallest step is √ε, 3.5e-4 in f32), and linfa returns the best point
 /// so far without an error. Which scale stalls depends on the data and the width: on 24,110
