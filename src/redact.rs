@@ -437,30 +437,21 @@ fn skip_hspace(text: &str, pos: usize) -> usize {
 /// `text.to_lowercase()`, with runs of ASCII lowercased in bulk: std's walks every character
 /// after the first that is not ASCII.
 fn lowercase(text: &str) -> String {
+    if text.is_ascii() {
+        return text.to_ascii_lowercase();
+    }
     // the lowercase of Σ depends on its neighbours, which std alone looks at
-    if text.is_ascii() || text.contains('Σ') {
-        return if text.is_ascii() {
-            text.to_ascii_lowercase()
-        } else {
-            text.to_lowercase()
-        };
+    if text.contains('Σ') {
+        return text.to_lowercase();
     }
     let mut lower = String::with_capacity(text.len());
-    let mut rest = text;
-    while !rest.is_empty() {
-        let ascii = rest
-            .bytes()
-            .position(|b| !b.is_ascii())
-            .unwrap_or(rest.len());
-        let start = lower.len();
-        lower.push_str(&rest[..ascii]);
-        lower[start..].make_ascii_lowercase();
-        rest = &rest[ascii..];
-        if let Some(c) = rest.chars().next() {
-            lower.extend(c.to_lowercase());
-            rest = &rest[c.len_utf8()..];
+    crate::text::for_each_run(text, |run, ascii| {
+        if ascii {
+            crate::text::push_ascii_lowercase(run, &mut lower);
+        } else {
+            lower.extend(run.chars().flat_map(char::to_lowercase));
         }
-    }
+    });
     lower
 }
 

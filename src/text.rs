@@ -113,7 +113,7 @@ pub fn fold(text: &str) -> String {
 /// Calls `f(run, is_ascii)` on the runs of ASCII and of other characters of `text`, in order (a
 /// byte below 0x80 is a whole character, so every cut falls on a character boundary; a run may
 /// be empty).
-fn for_each_run(text: &str, mut f: impl FnMut(&str, bool)) {
+pub(crate) fn for_each_run(text: &str, mut f: impl FnMut(&str, bool)) {
     let mut rest = text;
     while !rest.is_empty() {
         let ascii = rest
@@ -131,7 +131,7 @@ fn for_each_run(text: &str, mut f: impl FnMut(&str, bool)) {
     }
 }
 
-fn push_ascii_lowercase(ascii: &str, out: &mut String) {
+pub(crate) fn push_ascii_lowercase(ascii: &str, out: &mut String) {
     let start = out.len();
     out.push_str(ascii);
     out[start..].make_ascii_lowercase();
