@@ -163,20 +163,37 @@ impl Recommendation {
     /// `serde_json::value::RawValue` of [`Answer::of`] this recommendation's service, `style` and
     /// `language`).
     pub fn with_answer<A: Serialize>(&self, answer: A) -> RecommendationWith<'_, A> {
+        // every field named, none skipped with `..`: a new field stops the build here until it
+        // is serialised too
+        let Recommendation {
+            service,
+            name,
+            confidence,
+            abstained,
+            threshold,
+            alternatives,
+            secondary,
+            explanation,
+            style,
+            request_language,
+            language,
+            answer: _,
+            truncated,
+        } = self;
         RecommendationWith {
-            service: &self.service,
-            name: &self.name,
-            confidence: self.confidence,
-            abstained: self.abstained,
-            threshold: self.threshold,
-            alternatives: &self.alternatives,
-            secondary: &self.secondary,
-            explanation: &self.explanation,
-            style: self.style,
-            request_language: self.request_language,
-            language: self.language,
+            service,
+            name,
+            confidence: *confidence,
+            abstained: *abstained,
+            threshold: *threshold,
+            alternatives,
+            secondary,
+            explanation,
+            style: *style,
+            request_language: *request_language,
+            language: *language,
             answer,
-            truncated: self.truncated,
+            truncated: *truncated,
         }
     }
 

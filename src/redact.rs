@@ -16,6 +16,7 @@
 //! Every detector refuses matches glued to letters or digits, and placeholders are put between
 //! spaces when a neighbouring character is a letter or a digit.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 use std::sync::LazyLock;
 
@@ -107,11 +108,12 @@ fn redact_gated(text: &str, gated: bool) -> Redacted {
     if !gated || material.name_cues {
         // the earlier stages rarely replace anything: then `material` has the text lowercased
         doc.stage(|current| {
-            if current == text {
-                find_persons_in(current, &material.lower, true)
+            let lower = if current == text {
+                Cow::Borrowed(material.lower.as_str())
             } else {
-                find_persons(current)
-            }
+                Cow::Owned(lowercase(current))
+            };
+            find_persons_in(current, &lower, true)
         });
     }
     doc.stage(find_birth_dates);
@@ -433,7 +435,6 @@ fn skip_hspace(text: &str, pos: usize) -> usize {
         .unwrap_or(text.len() - pos)
 }
 
-/// `text.to_lowercase()`, without reading it character by character when it is all ASCII.
 /// `text.to_lowercase()`, with runs of ASCII lowercased in bulk: std's walks every character
 /// after the first that is not ASCII.
 fn lowercase(text: &str) -> String {
@@ -1384,11 +1385,13 @@ fn tail_lines_start(text: &str, n: usize) -> usize {
     }
 }
 
+/// The names in `text` (the persons stage on its own, for tests).
+#[cfg(test)]
 fn find_persons(text: &str) -> Vec<Span> {
     find_persons_in(text, &lowercase(text), true)
 }
 
-/// [`find_persons`], with `lower` = `text` lowercased; `gated: false` runs every name regex
+/// The names in `text`, with `lower` = `text` lowercased; `gated: false` runs every name regex
 /// whose cue is present, to check that the [`cue_before_capital`] gate never changes the
 /// result.
 fn find_persons_in(text: &str, lower: &str, gated: bool) -> Vec<Span> {

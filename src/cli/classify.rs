@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::bail;
 use serde_json::value::RawValue;
-use sportello::recommend::Answer;
+use sportello::recommend::{Answer, RecommendationWith};
 use sportello::{Catalog, Classifier, Language, RecommendOptions, Recommendation, Style};
 
 use super::exit;
@@ -107,32 +107,34 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
 struct BatchAnswer<'a> {
     copied: super::batch::JsonObject,
     recommendation: Recommendation,
-    /// The recommendation's answer, serialised in advance.
+    /// The recommendation's answer, serialised in advance (`None`: serialise its own).
     answer: Option<&'a RawValue>,
 }
 
 impl serde::Serialize for BatchAnswer<'_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         #[derive(serde::Serialize)]
-        struct Fields<'a, R> {
+        #[serde(untagged)]
+        enum AnswerJson<'a> {
+            Serialised(&'a RawValue),
+            Own(&'a Answer),
+        }
+        #[derive(serde::Serialize)]
+        struct Fields<'a> {
             #[serde(flatten)]
             copied: &'a super::batch::JsonObject,
             #[serde(flatten)]
-            recommendation: R,
+            recommendation: RecommendationWith<'a, AnswerJson<'a>>,
         }
-        let copied = &self.copied;
-        match self.answer {
-            Some(answer) => Fields {
-                copied,
-                recommendation: self.recommendation.with_answer(answer),
-            }
-            .serialize(serializer),
-            None => Fields {
-                copied,
-                recommendation: &self.recommendation,
-            }
-            .serialize(serializer),
+        let answer = match self.answer {
+            Some(json) => AnswerJson::Serialised(json),
+            None => AnswerJson::Own(&self.recommendation.answer),
+        };
+        Fields {
+            copied: &self.copied,
+            recommendation: self.recommendation.with_answer(answer),
         }
+        .serialize(serializer)
     }
 }
 

@@ -174,6 +174,51 @@ fn requests_without_known_words_go_to_an_operator_or_out_of_scope() {
     }
 }
 
+/// A batch writes each catalogue answer serialised in advance; its lines are the bytes that
+/// `classify --json` prints for the same request, in every register and answer language.
+#[test]
+fn batch_lines_are_the_single_requests_answers() {
+    let requests = [
+        "Mi hanno licenziato a marzo, mi spetta la disoccupazione?",
+        "Quali sono i requisiti per la pensione anticipata e quali documenti servono per la domanda?",
+        "ho perso il lavoro e ho due figli piccoli, posso avere anche l'assegno unico?",
+        "I lost my job in Milan last month, can I get unemployment money?",
+        "devo rinnovare la carta d'identità",
+        "Ich bin in Kurzarbeit, wann zahlt INPS die Lohnausgleichskasse?",
+    ];
+    for options in [
+        &[][..],
+        &["--style", "detailed"][..],
+        &["--style", "simple", "--language", "fr"][..],
+        &["--language", "de", "--top-k", "1"][..],
+    ] {
+        let input: String = requests
+            .iter()
+            .map(|text| format!("{}\n", serde_json::json!({ "text": text })))
+            .collect();
+        let batch = sportello()
+            .args(["classify", "--json", "--batch", "-"])
+            .args(options)
+            .write_stdin(input)
+            .output()
+            .unwrap();
+        succeeded(&batch);
+        let batch = String::from_utf8(batch.stdout).unwrap();
+        let lines: Vec<&str> = batch.lines().collect();
+        assert_eq!(lines.len(), requests.len());
+        for (text, line) in requests.iter().zip(lines) {
+            let mut args = vec!["--json"];
+            args.extend_from_slice(options);
+            args.push(text);
+            assert_eq!(
+                classify_stdout(&args).trim_end(),
+                line,
+                "{options:?} {text}"
+            );
+        }
+    }
+}
+
 #[test]
 fn batch_keeps_order_and_copies_other_fields() {
     let input = concat!(
