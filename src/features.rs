@@ -31,9 +31,9 @@ pub type Float = f32;
 /// since the analysed words are shared with the per-thread cache instead of copied, a request
 /// takes about 3.7 KiB besides its row (6.5 KiB before), and the account allows 3.75: 1756 MiB
 /// on 63,173 requests at 5944 columns is about 100 MiB, 3.7 KiB per request and the matrix, and
-/// so is 1763 MiB on 66,012 at 5648. So training on 100k requests
-/// stays under 2 GB, and smaller data gets a wider vocabulary: 63,173 requests get 5944 columns
-/// (see [`FeatureParams::dense_width`]); up to 32,926 requests the default width of 12288 fits.
+/// so is 1763 MiB on 66,012 at 5648. So training on 100k requests stays under 2 GB, and smaller
+/// data gets a wider vocabulary: 63,173 requests get 5944 columns (see
+/// [`FeatureParams::dense_width`]); up to 32,926 requests the default width of 12288 fits.
 /// (The account is close, not exact: with 6.5 KiB a request, training peaked at 1752 to 1802
 /// MiB on 56,403 to 59,782 requests, and at 1551 to 1581 MiB on 63,173 at 5240 columns once
 /// the words were shared.)
