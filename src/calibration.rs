@@ -13,6 +13,12 @@ pub struct Calibration {
     pub temperature: f64,
     /// Below this calibrated confidence the request is sent to an operator.
     pub threshold: f64,
+    /// Logits are also multiplied by the request's coverage (the share of its words the model
+    /// knows) to this power: a request the model reads only a word of, among many it has never
+    /// seen, is not told apart as confidently as one it reads whole. 0 (models saved before it
+    /// existed) leaves the logits as they are.
+    #[serde(default)]
+    pub coverage_exponent: f64,
 }
 
 impl Default for Calibration {
@@ -20,38 +26,117 @@ impl Default for Calibration {
         Calibration {
             temperature: 1.0,
             threshold: 0.5,
+            coverage_exponent: 0.0,
         }
     }
 }
 
+impl Calibration {
+    /// What the logits of a request with this coverage (0–1) are multiplied by before the
+    /// softmax: coverage^exponent / temperature.
+    pub fn scale(&self, coverage: f64) -> f64 {
+        scale(self.temperature, self.coverage_exponent, coverage)
+    }
+
+    /// The calibrated probabilities of a request's logits.
+    pub fn probabilities(&self, logits: &[f64], coverage: f64) -> Vec<f64> {
+        scaled_softmax(logits, self.scale(coverage))
+    }
+}
+
+/// The least coverage the scale reads: a request with no word known has no features, and its
+/// logits are the intercepts alone.
+const MIN_COVERAGE: f64 = 0.01;
+
+fn scale(temperature: f64, exponent: f64, coverage: f64) -> f64 {
+    coverage.clamp(MIN_COVERAGE, 1.0).powf(exponent) / temperature
+}
+
 /// Softmax of `logits / temperature`, computed stably.
 pub fn softmax(logits: &[f64], temperature: f64) -> Vec<f64> {
+    scaled_softmax(logits, 1.0 / temperature)
+}
+
+/// Softmax of `logits · scale`, computed stably (`scale` > 0).
+fn scaled_softmax(logits: &[f64], scale: f64) -> Vec<f64> {
     let max = logits.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    let exps: Vec<f64> = logits
-        .iter()
-        .map(|&z| ((z - max) / temperature).exp())
-        .collect();
+    let exps: Vec<f64> = logits.iter().map(|&z| ((z - max) * scale).exp()).collect();
     let sum: f64 = exps.iter().sum();
     exps.into_iter().map(|e| e / sum).collect()
 }
 
 /// Mean negative log-likelihood of the true labels at a temperature.
 pub fn negative_log_likelihood(logits: &[Vec<f64>], truth: &[usize], temperature: f64) -> f64 {
-    let total: f64 = logits
-        .iter()
-        .zip(truth)
-        .map(|(z, &t)| -softmax(z, temperature)[t].max(1e-300).ln())
-        .sum();
-    total / logits.len().max(1) as f64
+    let full = vec![1.0; logits.len()];
+    scaled_nll(logits, &full, truth, temperature, 0.0)
 }
 
 /// The temperature that minimises the negative log-likelihood (golden-section search over
 /// log T in [ln 0.05, ln 20]; the likelihood is unimodal in T).
 pub fn fit_temperature(logits: &[Vec<f64>], truth: &[usize]) -> f64 {
+    let full = vec![1.0; logits.len()];
+    fit_temperature_at(logits, &full, truth, 0.0)
+}
+
+/// Coverage exponents tried by [`fit_calibration`].
+const COVERAGE_EXPONENTS: [f64; 9] = [0.0, 0.125, 0.25, 0.375, 0.5, 0.75, 1.0, 1.5, 2.0];
+
+/// The coverage exponent and temperature that together minimise the negative log-likelihood of
+/// out-of-fold logits, each logit vector with its request's coverage: for each exponent of a
+/// grid the best temperature, then the best pair. The threshold is left at its default.
+pub fn fit_calibration(logits: &[Vec<f64>], coverage: &[f64], truth: &[usize]) -> Calibration {
+    use rayon::prelude::*;
+    let (coverage_exponent, temperature, _) = COVERAGE_EXPONENTS
+        .par_iter()
+        .map(|&exponent| {
+            let t = fit_temperature_at(logits, coverage, truth, exponent);
+            let nll = scaled_nll(logits, coverage, truth, t, exponent);
+            (exponent, t, nll)
+        })
+        .collect::<Vec<_>>()
+        .into_iter()
+        // the smallest exponent among equals: no change without evidence
+        .min_by(|a, b| a.2.total_cmp(&b.2))
+        .expect("a grid of exponents");
+    Calibration {
+        temperature,
+        coverage_exponent,
+        ..Calibration::default()
+    }
+}
+
+/// Mean negative log-likelihood with logits scaled by coverage^exponent / temperature.
+fn scaled_nll(
+    logits: &[Vec<f64>],
+    coverage: &[f64],
+    truth: &[usize],
+    temperature: f64,
+    exponent: f64,
+) -> f64 {
+    let total: f64 = logits
+        .iter()
+        .zip(coverage)
+        .zip(truth)
+        .map(|((z, &c), &t)| {
+            -scaled_softmax(z, scale(temperature, exponent, c))[t]
+                .max(1e-300)
+                .ln()
+        })
+        .sum();
+    total / logits.len().max(1) as f64
+}
+
+/// [`fit_temperature`] with logits also scaled by coverage^exponent.
+fn fit_temperature_at(
+    logits: &[Vec<f64>],
+    coverage: &[f64],
+    truth: &[usize],
+    exponent: f64,
+) -> f64 {
     if logits.is_empty() {
         return 1.0;
     }
-    let f = |log_t: f64| negative_log_likelihood(logits, truth, log_t.exp());
+    let f = |log_t: f64| scaled_nll(logits, coverage, truth, log_t.exp(), exponent);
     let (mut a, mut b) = (0.05f64.ln(), 20f64.ln());
     let ratio = (5f64.sqrt() - 1.0) / 2.0;
     let mut c = b - ratio * (b - a);
@@ -148,6 +233,64 @@ mod tests {
         let t = fit_temperature(&logits, &truth);
         let p = softmax(&logits[0], t)[0];
         assert!((p - 0.75).abs() < 0.01, "calibrated p = {p}, T = {t}");
+    }
+
+    #[test]
+    fn coverage_exponent_tempers_requests_read_in_part() {
+        // the same logits, right 49 times in 50 on requests read whole and 1 in 2 on requests
+        // of which the model knows a tenth of the words
+        let mut logits = Vec::new();
+        let mut coverage = Vec::new();
+        let mut truth = Vec::new();
+        for i in 0..200 {
+            logits.push(vec![4.0, 0.0]);
+            coverage.push(1.0);
+            truth.push(usize::from(i % 50 == 0));
+            logits.push(vec![4.0, 0.0]);
+            coverage.push(0.1);
+            truth.push(i % 2);
+        }
+        let fitted = fit_calibration(&logits, &coverage, &truth);
+        assert!(fitted.coverage_exponent > 0.0, "{fitted:?}");
+        let whole = fitted.probabilities(&[4.0, 0.0], 1.0)[0];
+        let part = fitted.probabilities(&[4.0, 0.0], 0.1)[0];
+        assert!(whole > 0.9 && part < 0.75, "{whole} {part}");
+        // the likelihood it reaches is below temperature scaling's alone
+        let t = fit_temperature(&logits, &truth);
+        assert!(
+            scaled_nll(
+                &logits,
+                &coverage,
+                &truth,
+                fitted.temperature,
+                fitted.coverage_exponent
+            ) < negative_log_likelihood(&logits, &truth, t)
+        );
+    }
+
+    #[test]
+    fn coverage_that_tells_nothing_leaves_temperature_scaling() {
+        // right 3 times in 4 whatever the coverage
+        let logits = vec![vec![10.0, 0.0]; 8];
+        let coverage = [1.0, 0.2, 0.5, 0.9, 0.3, 1.0, 0.7, 0.4];
+        let truth = [0, 0, 0, 1, 0, 1, 0, 0];
+        let fitted = fit_calibration(&logits, &coverage, &truth);
+        assert_eq!(fitted.coverage_exponent, 0.0);
+        assert!((fitted.temperature - fit_temperature(&logits, &truth)).abs() < 1e-9);
+        // and no exponent changes a request read whole
+        let p = fitted.probabilities(&[10.0, 0.0], 1.0);
+        assert_eq!(p, softmax(&[10.0, 0.0], fitted.temperature));
+    }
+
+    #[test]
+    fn models_saved_before_the_coverage_exponent_load_without_it() {
+        let old: Calibration =
+            serde_json::from_str(r#"{"temperature": 0.9, "threshold": 0.2}"#).unwrap();
+        assert_eq!(old.coverage_exponent, 0.0);
+        assert_eq!(
+            old.probabilities(&[1.0, 0.0], 0.05),
+            softmax(&[1.0, 0.0], 0.9)
+        );
     }
 
     #[test]

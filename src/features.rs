@@ -766,6 +766,28 @@ impl FeatureSpace {
         })
     }
 
+    /// The share of a request's words (politeness formulas left out) that some occurrence
+    /// comes from: 1 for a request without such words.
+    pub fn coverage(doc: &Analysis, occurrences: &[Occurrence]) -> f64 {
+        let mut known = vec![false; doc.words.len()];
+        for o in occurrences {
+            known[o.first_word as usize] = true;
+            known[o.last_word as usize] = true;
+        }
+        let (mut counted, mut read) = (0usize, 0usize);
+        for (word, known) in doc.words.iter().zip(known) {
+            if !crate::stopwords::is_formula(word) {
+                counted += 1;
+                read += usize::from(known);
+            }
+        }
+        if counted == 0 {
+            1.0
+        } else {
+            read as f64 / counted as f64
+        }
+    }
+
     /// The TF-IDF vector of one analysed request.
     pub fn transform(&self, doc: &Analysis) -> SparseRow {
         self.vector(&self.occurrences(doc))
@@ -1131,6 +1153,35 @@ mod tests {
         assert_eq!(row.len(), 1);
         assert!((row[0].1 - 1.0).abs() < 1e-6);
         assert!(space.transform(&analysis(&["niente"])).is_empty());
+    }
+
+    #[test]
+    fn coverage_is_the_share_of_words_some_feature_comes_from() {
+        let docs = pensions_and_lost_jobs();
+        let params = FeatureParams {
+            max_features: 2,
+            word_bigrams: false,
+            subwords: false,
+            char_ngram_min: 0,
+            char_ngram_max: 0,
+            tail: false,
+            ..FeatureParams::default()
+        };
+        let refs: Vec<&Analysis> = docs.iter().collect();
+        let space = FeatureSpace::fit(&refs, &[0, 0, 1, 1], 2, params).unwrap();
+        let coverage = |words: &[&str]| {
+            let doc = analysis(words);
+            FeatureSpace::coverage(&doc, &space.occurrences(&doc))
+        };
+        // "buonasera" is a politeness formula: it is not counted
+        assert_eq!(
+            coverage(&["buonasera", "pensione", "ciao", "niente"]),
+            1.0 / 3.0
+        );
+        assert_eq!(coverage(&["pensione", "lavoro", "pensione"]), 1.0);
+        assert_eq!(coverage(&["ciao", "niente"]), 0.0);
+        assert_eq!(coverage(&["buonasera"]), 1.0);
+        assert_eq!(coverage(&[]), 1.0);
     }
 
     #[test]

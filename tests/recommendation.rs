@@ -109,6 +109,27 @@ fn recommendation_survives_letters_and_missing_accents() {
     assert!(same_plain as f64 >= 0.99 * n);
 }
 
+/// A request the model reads only a few words of, among many it has never seen, is answered
+/// less confidently than those words alone: a lone known word must not speak for a whole
+/// message in a language the model has not learned.
+#[test]
+fn a_request_read_only_in_part_is_answered_less_confidently() {
+    let known = "contributi";
+    // Georgian, which the training data does not hold: "hello, I worked in a factory for
+    // three years and now I am left without work, what should I do"
+    let unknown =
+        "გამარჯობა მე სამი წელი ვმუშაობდი ქარხანაში და ახლა უმუშევარი დავრჩი რა უნდა გავაკეთო";
+    let alone = MODEL.score(known).unwrap();
+    let mixed = MODEL.score(&format!("{unknown} {known}")).unwrap();
+    assert_eq!(alone.coverage, 1.0);
+    assert!(mixed.coverage < 0.3, "coverage {}", mixed.coverage);
+    let (p_alone, p_mixed) = (
+        alone.probabilities[alone.best()],
+        mixed.probabilities[mixed.best()],
+    );
+    assert!(p_mixed < p_alone - 0.2, "{p_mixed} against {p_alone}");
+}
+
 /// Requests that are not about INPS benefits do not get a confident benefit label.
 #[test]
 fn out_of_scope_and_gibberish_are_not_given_a_benefit() {

@@ -243,6 +243,7 @@ struct TrainSummaryJson<'a> {
     #[serde(flatten)]
     summary: &'a sportello::model::TrainingSummary,
     temperature: f64,
+    coverage_exponent: f64,
     threshold: f64,
 }
 
@@ -267,6 +268,7 @@ pub fn print_train_summary(
             services,
             summary: s,
             temperature: cal.temperature,
+            coverage_exponent: cal.coverage_exponent,
             threshold: cal.threshold,
         });
     }
@@ -308,8 +310,9 @@ pub fn print_train_summary(
     )?;
     writeln!(
         out,
-        "Calibration: temperature {:.3}; expected calibration error {:.3} → {:.3}",
-        cal.temperature, s.cv_ece_before, s.cv_ece_after
+        "Calibration: temperature {:.3}, coverage exponent {}; expected calibration error \
+         {:.3} → {:.3}",
+        cal.temperature, cal.coverage_exponent, s.cv_ece_before, s.cv_ece_after
     )?;
     if s.solver_stalled > 0 {
         writeln!(

@@ -51,7 +51,8 @@ pub struct TrainingSummary {
     /// Out-of-fold accuracy and macro-F1 of cross-validation.
     pub cv_accuracy: f64,
     pub cv_macro_f1: f64,
-    /// Expected calibration error of out-of-fold confidences, before and after temperature scaling.
+    /// Expected calibration error of out-of-fold confidences, before and after calibration
+    /// (temperature and coverage).
     pub cv_ece_before: f64,
     pub cv_ece_after: f64,
     /// What the chosen threshold gives on the out-of-fold predictions.
@@ -91,6 +92,8 @@ pub struct Scores {
     pub logits: Vec<f64>,
     /// True when the request was longer than the length cap and only its start was read.
     pub truncated: bool,
+    /// The share of the request's words the model knows (some feature comes from them), 0–1.
+    pub coverage: f64,
     /// The request as read: cleaned, its personal data redacted.
     pub(crate) text: String,
     analysis: Analysis,
@@ -344,8 +347,8 @@ impl Classifier {
     /// Trains a classifier on `examples` (already validated against `catalog`).
     ///
     /// Steps: train the tokenizer; analyse every request; cross-validate (features and
-    /// regression refitted on each fold) to get out-of-fold scores; fit the temperature and the
-    /// abstention threshold on them; fit the final features and regression on all the data.
+    /// regression refitted on each fold) to get out-of-fold scores; fit the temperature, the
+    /// coverage exponent and the abstention threshold on them; fit the final features and regression on all the data.
     pub fn fit(
         examples: &[Example],
         catalog: &Catalog,
@@ -417,7 +420,8 @@ impl Classifier {
         let folds = eval::stratified_folds(&y, n_folds, params.seed);
         // per fold: (example index, out-of-fold logits) of its held-out examples
         struct Fold {
-            logits: Vec<(usize, Vec<f64>)>,
+            /// (example, its logits, its coverage)
+            logits: Vec<(usize, Vec<f64>, f64)>,
             space: FeatureSpace,
             linear: Linear,
             outcome: FitOutcome,
@@ -442,7 +446,11 @@ impl Classifier {
             )?;
             let logits = test
                 .iter()
-                .map(|&i| (i, linear.logits(&space.transform(&analyses[i]))))
+                .map(|&i| {
+                    let occurrences = space.occurrences(&analyses[i]);
+                    let coverage = FeatureSpace::coverage(&analyses[i], &occurrences);
+                    (i, linear.logits(&space.vector(&occurrences)), coverage)
+                })
                 .collect();
             Ok(Fold {
                 logits,
@@ -464,20 +472,23 @@ impl Classifier {
             fold_models.push(model);
         }
         let mut oof: Vec<Vec<f64>> = vec![Vec::new(); y.len()];
+        let mut oof_coverage: Vec<f64> = vec![1.0; y.len()];
         for fold in &fold_models {
-            for (i, z) in &fold.logits {
+            for (i, z, coverage) in &fold.logits {
                 oof[*i] = z.clone();
+                oof_coverage[*i] = *coverage;
             }
         }
         check_cancel(observer)?;
-        let temperature = calibration::fit_temperature(&oof, &y);
+        let fitted = calibration::fit_calibration(&oof, &oof_coverage, &y);
         let raw_top: Vec<(usize, f64)> = oof
             .iter()
             .map(|z| top(&calibration::softmax(z, 1.0)))
             .collect();
         let cal_top: Vec<(usize, f64)> = oof
             .iter()
-            .map(|z| top(&calibration::softmax(z, temperature)))
+            .zip(&oof_coverage)
+            .map(|(z, &coverage)| top(&fitted.probabilities(z, coverage)))
             .collect();
         let correct: Vec<bool> = cal_top.iter().zip(&y).map(|((p, _), t)| p == t).collect();
         let (ece_before, _) = eval::calibration_error(
@@ -547,8 +558,8 @@ impl Classifier {
             features: space,
             linear,
             calibration: Calibration {
-                temperature,
                 threshold: threshold_choice.threshold,
+                ..fitted
             },
             params: params.clone(),
             summary,
@@ -584,10 +595,17 @@ impl Classifier {
         let Calibration {
             temperature,
             threshold,
+            coverage_exponent,
         } = self.calibration;
-        if !(temperature.is_finite() && temperature > 0.0 && (0.0..=1.0).contains(&threshold)) {
+        if !(temperature.is_finite()
+            && temperature > 0.0
+            && (0.0..=1.0).contains(&threshold)
+            && coverage_exponent.is_finite()
+            && coverage_exponent >= 0.0)
+        {
             return problem(format!(
-                "calibration out of range (temperature {temperature}, threshold {threshold})"
+                "calibration out of range (temperature {temperature}, threshold {threshold}, \
+                 coverage exponent {coverage_exponent})"
             ));
         }
         if self.catalog.labels() != self.labels {
@@ -610,11 +628,13 @@ impl Classifier {
         let occurrences = self.features.occurrences(&analysis);
         let row = self.features.vector(&occurrences);
         let z = self.linear.logits(&row);
-        let probabilities = calibration::softmax(&z, self.calibration.temperature);
+        let coverage = FeatureSpace::coverage(&analysis, &occurrences);
+        let probabilities = self.calibration.probabilities(&z, coverage);
         Ok(Scores {
             probabilities,
             logits: z,
             truncated,
+            coverage,
             text,
             analysis,
             occurrences,
@@ -629,6 +649,7 @@ impl Classifier {
         let w = &self.linear.weights;
         let n = self.labels.len() as f64;
         let row = &scores.row;
+        let scale = self.calibration.scale(scores.coverage);
         // each occurrence's entry in the row, and how many occurrences share each entry
         let entries: Vec<Option<usize>> = ENTRY_OF_COLUMN.with_borrow_mut(|entry_of| {
             // the row is sorted by column
@@ -667,7 +688,7 @@ impl Classifier {
             .iter()
             .map(|&(col, value)| {
                 let col = col as usize;
-                value as f64 * (w[[col, label]] as f64 - means[col]) / self.calibration.temperature
+                value as f64 * (w[[col, label]] as f64 - means[col]) * scale
             })
             .collect();
         let mut per_word = vec![0.0f64; scores.analysis.words.len()];
@@ -848,6 +869,7 @@ mod tests {
                 probabilities,
                 logits: Vec::new(),
                 truncated: false,
+                coverage: 1.0,
                 text: String::new(),
                 analysis: crate::text::Analysis::default(),
                 occurrences: Vec::new(),
