@@ -13,10 +13,11 @@ pub struct Calibration {
     pub temperature: f64,
     /// Below this calibrated confidence the request is sent to an operator.
     pub threshold: f64,
-    /// Logits are also multiplied by the request's coverage (the share of its words the model
-    /// knows) to this power: a request the model reads only a word of, among many it has never
-    /// seen, is not told apart as confidently as one it reads whole. 0 (models saved before it
-    /// existed) leaves the logits as they are.
+    /// Logits are also multiplied by the request's word coverage (the share of its content
+    /// words that some feature comes from, see [`crate::features::FeatureSpace::word_coverage`])
+    /// to this power: a request the model reads only a word of, among many it has never seen,
+    /// is not told apart as confidently as one it reads whole. 0 (models saved before it
+    /// existed) leaves the logits as they are. At most [`MAX_COVERAGE_EXPONENT`].
     #[serde(default)]
     pub coverage_exponent: f64,
 }
@@ -32,57 +33,80 @@ impl Default for Calibration {
 }
 
 impl Calibration {
-    /// What the logits of a request with this coverage (0–1) are multiplied by before the
-    /// softmax: coverage^exponent / temperature.
-    pub fn scale(&self, coverage: f64) -> f64 {
-        scale(self.temperature, self.coverage_exponent, coverage)
+    /// What the logits of a request with this word coverage (0–1) are multiplied by before
+    /// they are divided by the temperature: coverage^exponent.
+    pub fn coverage_factor(&self, word_coverage: f64) -> f64 {
+        coverage_factor(self.coverage_exponent, word_coverage)
     }
 
     /// The calibrated probabilities of a request's logits.
-    pub fn probabilities(&self, logits: &[f64], coverage: f64) -> Vec<f64> {
-        scaled_softmax(logits, self.scale(coverage))
+    pub fn probabilities(&self, logits: &[f64], word_coverage: f64) -> Vec<f64> {
+        scaled_softmax(
+            logits,
+            self.coverage_factor(word_coverage),
+            self.temperature,
+        )
     }
 }
 
-/// The least coverage the scale reads: a request with no word known has no features, and its
+/// The largest coverage exponent fitted (and accepted in a saved model).
+pub const MAX_COVERAGE_EXPONENT: f64 = 2.0;
+
+/// The least coverage the factor reads: a request with no word known has no features, and its
 /// logits are the intercepts alone.
 const MIN_COVERAGE: f64 = 0.01;
 
-fn scale(temperature: f64, exponent: f64, coverage: f64) -> f64 {
-    coverage.clamp(MIN_COVERAGE, 1.0).powf(exponent) / temperature
+fn coverage_factor(exponent: f64, word_coverage: f64) -> f64 {
+    word_coverage.clamp(MIN_COVERAGE, 1.0).powf(exponent)
 }
 
 /// Softmax of `logits / temperature`, computed stably.
 pub fn softmax(logits: &[f64], temperature: f64) -> Vec<f64> {
-    scaled_softmax(logits, 1.0 / temperature)
+    scaled_softmax(logits, 1.0, temperature)
 }
 
-/// Softmax of `logits · scale`, computed stably (`scale` > 0).
-fn scaled_softmax(logits: &[f64], scale: f64) -> Vec<f64> {
+/// Softmax of `logits · factor / temperature`, computed stably. A factor of 1 gives exactly
+/// [`softmax`] at that temperature, as before coverage was read.
+fn scaled_softmax(logits: &[f64], factor: f64, temperature: f64) -> Vec<f64> {
     let max = logits.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    let exps: Vec<f64> = logits.iter().map(|&z| ((z - max) * scale).exp()).collect();
+    let exps: Vec<f64> = logits
+        .iter()
+        .map(|&z| ((z - max) * factor / temperature).exp())
+        .collect();
     let sum: f64 = exps.iter().sum();
     exps.into_iter().map(|e| e / sum).collect()
 }
 
 /// Mean negative log-likelihood of the true labels at a temperature.
-pub fn negative_log_likelihood(logits: &[Vec<f64>], truth: &[usize], temperature: f64) -> f64 {
+#[cfg(test)]
+fn negative_log_likelihood(logits: &[Vec<f64>], truth: &[usize], temperature: f64) -> f64 {
     let full = vec![1.0; logits.len()];
     scaled_nll(logits, &full, truth, temperature, 0.0)
 }
 
 /// The temperature that minimises the negative log-likelihood (golden-section search over
 /// log T in [ln 0.05, ln 20]; the likelihood is unimodal in T).
-pub fn fit_temperature(logits: &[Vec<f64>], truth: &[usize]) -> f64 {
+#[cfg(test)]
+fn fit_temperature(logits: &[Vec<f64>], truth: &[usize]) -> f64 {
     let full = vec![1.0; logits.len()];
     fit_temperature_at(logits, &full, truth, 0.0)
 }
 
 /// Coverage exponents tried by [`fit_calibration`].
-const COVERAGE_EXPONENTS: [f64; 9] = [0.0, 0.125, 0.25, 0.375, 0.5, 0.75, 1.0, 1.5, 2.0];
+const COVERAGE_EXPONENTS: [f64; 9] = [
+    0.0,
+    0.125,
+    0.25,
+    0.375,
+    0.5,
+    0.75,
+    1.0,
+    1.5,
+    MAX_COVERAGE_EXPONENT,
+];
 
 /// The coverage exponent and temperature that together minimise the negative log-likelihood of
-/// out-of-fold logits, each logit vector with its request's coverage: for each exponent of a
+/// out-of-fold logits, each logit vector with its request's word coverage: for each exponent of a
 /// grid the best temperature, then the best pair. The threshold is left at its default.
 pub fn fit_calibration(logits: &[Vec<f64>], coverage: &[f64], truth: &[usize]) -> Calibration {
     use rayon::prelude::*;
@@ -118,7 +142,7 @@ fn scaled_nll(
         .zip(coverage)
         .zip(truth)
         .map(|((z, &c), &t)| {
-            -scaled_softmax(z, scale(temperature, exponent, c))[t]
+            -scaled_softmax(z, coverage_factor(exponent, c), temperature)[t]
                 .max(1e-300)
                 .ln()
         })
@@ -287,10 +311,17 @@ mod tests {
         let old: Calibration =
             serde_json::from_str(r#"{"temperature": 0.9, "threshold": 0.2}"#).unwrap();
         assert_eq!(old.coverage_exponent, 0.0);
-        assert_eq!(
-            old.probabilities(&[1.0, 0.0], 0.05),
-            softmax(&[1.0, 0.0], 0.9)
-        );
+        // bit for bit what temperature scaling alone computed, at any coverage
+        let before = |z: &[f64], t: f64| {
+            let max = z.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            let exps: Vec<f64> = z.iter().map(|&v| ((v - max) / t).exp()).collect();
+            let sum: f64 = exps.iter().sum();
+            exps.into_iter().map(|e| e / sum).collect::<Vec<_>>()
+        };
+        let logits = [3.7, -1.3, 0.123_456_789];
+        for coverage in [0.0, 0.05, 0.5, 1.0] {
+            assert_eq!(old.probabilities(&logits, coverage), before(&logits, 0.9));
+        }
     }
 
     #[test]

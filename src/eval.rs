@@ -206,7 +206,7 @@ pub struct Evaluation {
     pub answered_accuracy: f64,
     /// Expected calibration error of the top confidence (10 bins) and the reliability table.
     pub ece: f64,
-    /// The same error without temperature scaling (the regression's own softmax).
+    /// The same error without calibration (the regression's own softmax).
     pub ece_uncalibrated: f64,
     pub reliability: Vec<ReliabilityBin>,
     /// Recall of the out-of-scope service, and how many out-of-scope requests got a confident

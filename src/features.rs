@@ -766,9 +766,13 @@ impl FeatureSpace {
         })
     }
 
-    /// The share of a request's words (politeness formulas left out) that some occurrence
-    /// comes from: 1 for a request without such words.
-    pub fn coverage(doc: &Analysis, occurrences: &[Occurrence]) -> f64 {
+    /// The share of a request's content words that some of its occurrences come from: words
+    /// of two letters or more that are neither function words nor politeness formulas (the
+    /// words an explanation may name). 1 for a request without content words.
+    ///
+    /// # Panics
+    /// If an occurrence names a word beyond `doc`'s (occurrences of another request).
+    pub fn word_coverage(doc: &Analysis, occurrences: &[Occurrence]) -> f64 {
         let mut known = vec![false; doc.words.len()];
         for o in occurrences {
             known[o.first_word as usize] = true;
@@ -776,7 +780,7 @@ impl FeatureSpace {
         }
         let (mut counted, mut read) = (0usize, 0usize);
         for (word, known) in doc.words.iter().zip(known) {
-            if !crate::stopwords::is_formula(word) {
+            if is_content_word(word) {
                 counted += 1;
                 read += usize::from(known);
             }
@@ -803,6 +807,14 @@ impl FeatureSpace {
         }
         x
     }
+}
+
+/// A word that carries the request's matter: two letters or more, neither a function word nor
+/// a politeness formula.
+pub fn is_content_word(word: &str) -> bool {
+    !crate::stopwords::is_stopword(word)
+        && !crate::stopwords::is_formula(word)
+        && word.chars().nth(1).is_some()
 }
 
 /// How many training requests of each service contain each word term or pair left to the tail.
@@ -1156,7 +1168,7 @@ mod tests {
     }
 
     #[test]
-    fn coverage_is_the_share_of_words_some_feature_comes_from() {
+    fn word_coverage_is_the_share_of_content_words_some_feature_comes_from() {
         let docs = pensions_and_lost_jobs();
         let params = FeatureParams {
             max_features: 2,
@@ -1171,16 +1183,17 @@ mod tests {
         let space = FeatureSpace::fit(&refs, &[0, 0, 1, 1], 2, params).unwrap();
         let coverage = |words: &[&str]| {
             let doc = analysis(words);
-            FeatureSpace::coverage(&doc, &space.occurrences(&doc))
+            FeatureSpace::word_coverage(&doc, &space.occurrences(&doc))
         };
-        // "buonasera" is a politeness formula: it is not counted
+        // "buonasera" is a politeness formula, "la" and "per" function words, "x" a single
+        // letter: none of them is counted
         assert_eq!(
-            coverage(&["buonasera", "pensione", "ciao", "niente"]),
+            coverage(&["buonasera", "la", "pensione", "per", "ciao", "fragola", "x"]),
             1.0 / 3.0
         );
         assert_eq!(coverage(&["pensione", "lavoro", "pensione"]), 1.0);
-        assert_eq!(coverage(&["ciao", "niente"]), 0.0);
-        assert_eq!(coverage(&["buonasera"]), 1.0);
+        assert_eq!(coverage(&["ciao", "fragola"]), 0.0);
+        assert_eq!(coverage(&["buonasera", "la", "x"]), 1.0);
         assert_eq!(coverage(&[]), 1.0);
     }
 

@@ -110,24 +110,33 @@ fn recommendation_survives_letters_and_missing_accents() {
 }
 
 /// A request the model reads only a few words of, among many it has never seen, is answered
-/// less confidently than those words alone: a lone known word must not speak for a whole
-/// message in a language the model has not learned.
+/// less confidently than the same scores of a request read whole: a lone known word must not
+/// speak for a whole message in a language the model has not learned.
 #[test]
 fn a_request_read_only_in_part_is_answered_less_confidently() {
     let known = "contributi";
-    // Georgian, which the training data does not hold: "hello, I worked in a factory for
-    // three years and now I am left without work, what should I do"
+    // Georgian: "hello, I worked in a factory for three years and now I am left without work,
+    // what should I do" (the training data holds a few Georgian requests, so the tokenizer keeps
+    // these words, and the model knows almost none of them)
     let unknown =
         "გამარჯობა მე სამი წელი ვმუშაობდი ქარხანაში და ახლა უმუშევარი დავრჩი რა უნდა გავაკეთო";
     let alone = MODEL.score(known).unwrap();
     let mixed = MODEL.score(&format!("{unknown} {known}")).unwrap();
-    assert_eq!(alone.coverage, 1.0);
-    assert!(mixed.coverage < 0.3, "coverage {}", mixed.coverage);
-    let (p_alone, p_mixed) = (
-        alone.probabilities[alone.best()],
-        mixed.probabilities[mixed.best()],
+    assert_eq!(alone.word_coverage, 1.0);
+    assert!(
+        mixed.word_coverage < 0.2,
+        "coverage {}",
+        mixed.word_coverage
     );
-    assert!(p_mixed < p_alone - 0.2, "{p_mixed} against {p_alone}");
+    // the calibration makes the mixed request less sure than its logits read whole would be
+    let read_whole = MODEL.calibration().probabilities(&mixed.logits, 1.0);
+    let best = mixed.best();
+    assert!(
+        mixed.probabilities[best] < read_whole[best] - 0.05,
+        "{} against {}",
+        mixed.probabilities[best],
+        read_whole[best]
+    );
 }
 
 /// Requests that are not about INPS benefits do not get a confident benefit label.

@@ -407,7 +407,7 @@ fn write_evaluation(out: &mut impl Write, e: &Evaluation) -> std::io::Result<()>
     )?;
     writeln!(
         out,
-        "Expected calibration error: {:.3} (without temperature scaling: {:.3})",
+        "Expected calibration error: {:.3} (without calibration: {:.3})",
         e.ece, e.ece_uncalibrated
     )?;
     writeln!(

@@ -25,11 +25,12 @@ use crate::text::TextAnalyzer;
 
 /// Version of the model format written; bumped whenever old files could be misread, or old
 /// binaries could not read new files (5: the catalogue's translations; 6: "d'" read as "di",
-/// which a format-5 reader would ignore and so misread the model).
-pub const FORMAT_VERSION: u32 = 6;
-/// The oldest format still read: a format-4 file is a format-5 file without translations, and a
+/// which a format-5 reader would ignore and so misread the model; 7: the calibration's coverage
+/// exponent, which a format-6 reader would drop, applying the temperature fitted with it alone).
+pub const FORMAT_VERSION: u32 = 7;
+/// The oldest format still read: a format-4 file is a format-5 file without translations, a
 /// format-5 file a format-6 one whose features read "d'" as written (the setting's default when
-/// absent).
+/// absent), and a format-6 file a format-7 one with a coverage exponent of 0.
 pub const OLDEST_FORMAT_READ: u32 = 4;
 const FORMAT_NAME: &str = "sportello-model";
 pub const MODEL_FILE: &str = "model.json";
@@ -275,6 +276,64 @@ mod tests {
                 model.score(text).unwrap().probabilities,
                 loaded.score(text).unwrap().probabilities
             );
+        }
+    }
+
+    /// A saved model with its `model.json` edited by `edit`, at format `version`, with the
+    /// manifest's checksum updated to match.
+    fn saved_with(
+        model: &Classifier,
+        version: u32,
+        edit: impl FnOnce(&mut serde_json::Value),
+    ) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        model.save(dir.path()).unwrap();
+        let path = dir.path().join(MODEL_FILE);
+        let mut file: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        file["format_version"] = version.into();
+        edit(&mut file);
+        let text = file.to_string();
+        std::fs::write(&path, &text).unwrap();
+        let manifest_path = dir.path().join(MANIFEST_FILE);
+        let mut manifest: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&manifest_path).unwrap()).unwrap();
+        manifest["format_version"] = version.into();
+        manifest["sha256"][MODEL_FILE] = sha256_hex(text.as_bytes()).into();
+        std::fs::write(&manifest_path, manifest.to_string()).unwrap();
+        dir
+    }
+
+    #[test]
+    fn a_format_6_model_reads_no_coverage() {
+        let model = mini_model();
+        let dir = saved_with(&model, 6, |file| {
+            file["calibration"]
+                .as_object_mut()
+                .unwrap()
+                .remove("coverage_exponent");
+        });
+        let loaded = Classifier::load(dir.path()).unwrap();
+        assert_eq!(loaded.calibration().coverage_exponent, 0.0);
+        // what format 6 computed: the softmax of the logits at the temperature alone
+        for text in ["ho perso il lavoro", "xqzt vbnm plkj lavoro", "ciao"] {
+            let scores = loaded.score(text).unwrap();
+            assert_eq!(
+                scores.probabilities,
+                crate::calibration::softmax(&scores.logits, loaded.calibration().temperature)
+            );
+        }
+    }
+
+    #[test]
+    fn a_coverage_exponent_out_of_range_is_refused() {
+        let model = mini_model();
+        for exponent in [-0.5, 2.5] {
+            let dir = saved_with(&model, FORMAT_VERSION, |file| {
+                file["calibration"]["coverage_exponent"] = exponent.into();
+            });
+            let err = Classifier::load(dir.path()).unwrap_err().to_string();
+            assert!(err.contains("coverage exponent"), "{err}");
         }
     }
 

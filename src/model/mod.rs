@@ -92,8 +92,9 @@ pub struct Scores {
     pub logits: Vec<f64>,
     /// True when the request was longer than the length cap and only its start was read.
     pub truncated: bool,
-    /// The share of the request's words the model knows (some feature comes from them), 0–1.
-    pub coverage: f64,
+    /// The share of the request's content words that some feature comes from, 0–1 (see
+    /// [`FeatureSpace::word_coverage`]).
+    pub word_coverage: f64,
     /// The request as read: cleaned, its personal data redacted.
     pub(crate) text: String,
     analysis: Analysis,
@@ -420,7 +421,7 @@ impl Classifier {
         let folds = eval::stratified_folds(&y, n_folds, params.seed);
         // per fold: (example index, out-of-fold logits) of its held-out examples
         struct Fold {
-            /// (example, its logits, its coverage)
+            /// (example, its logits, its word coverage)
             logits: Vec<(usize, Vec<f64>, f64)>,
             space: FeatureSpace,
             linear: Linear,
@@ -448,7 +449,7 @@ impl Classifier {
                 .iter()
                 .map(|&i| {
                     let occurrences = space.occurrences(&analyses[i]);
-                    let coverage = FeatureSpace::coverage(&analyses[i], &occurrences);
+                    let coverage = FeatureSpace::word_coverage(&analyses[i], &occurrences);
                     (i, linear.logits(&space.vector(&occurrences)), coverage)
                 })
                 .collect();
@@ -598,10 +599,10 @@ impl Classifier {
             coverage_exponent,
         } = self.calibration;
         if !(temperature.is_finite()
+            && (1.0 / temperature).is_finite()
             && temperature > 0.0
             && (0.0..=1.0).contains(&threshold)
-            && coverage_exponent.is_finite()
-            && coverage_exponent >= 0.0)
+            && (0.0..=calibration::MAX_COVERAGE_EXPONENT).contains(&coverage_exponent))
         {
             return problem(format!(
                 "calibration out of range (temperature {temperature}, threshold {threshold}, \
@@ -628,13 +629,13 @@ impl Classifier {
         let occurrences = self.features.occurrences(&analysis);
         let row = self.features.vector(&occurrences);
         let z = self.linear.logits(&row);
-        let coverage = FeatureSpace::coverage(&analysis, &occurrences);
-        let probabilities = self.calibration.probabilities(&z, coverage);
+        let word_coverage = FeatureSpace::word_coverage(&analysis, &occurrences);
+        let probabilities = self.calibration.probabilities(&z, word_coverage);
         Ok(Scores {
             probabilities,
             logits: z,
             truncated,
-            coverage,
+            word_coverage,
             text,
             analysis,
             occurrences,
@@ -643,13 +644,14 @@ impl Classifier {
     }
 
     /// The words of the request that pushed most towards `label`, strongest first, as
-    /// (word, weight) with weight in calibrated logit units. Stopwords and single letters are
-    /// left out; at most `max` words.
+    /// (word, weight) with weight in calibrated logit units (the request's coverage factor and
+    /// temperature applied). Only content words ([`crate::features::is_content_word`]); at most
+    /// `max` words.
     pub fn explain(&self, scores: &Scores, label: usize, max: usize) -> Vec<(String, f64)> {
         let w = &self.linear.weights;
         let n = self.labels.len() as f64;
         let row = &scores.row;
-        let scale = self.calibration.scale(scores.coverage);
+        let factor = self.calibration.coverage_factor(scores.word_coverage);
         // each occurrence's entry in the row, and how many occurrences share each entry
         let entries: Vec<Option<usize>> = ENTRY_OF_COLUMN.with_borrow_mut(|entry_of| {
             // the row is sorted by column
@@ -688,7 +690,8 @@ impl Classifier {
             .iter()
             .map(|&(col, value)| {
                 let col = col as usize;
-                value as f64 * (w[[col, label]] as f64 - means[col]) * scale
+                value as f64 * (w[[col, label]] as f64 - means[col]) * factor
+                    / self.calibration.temperature
             })
             .collect();
         let mut per_word = vec![0.0f64; scores.analysis.words.len()];
@@ -708,7 +711,7 @@ impl Classifier {
         }
         let mut by_word: FxHashMap<&str, f64> = FxHashMap::default();
         for (word, weight) in scores.analysis.words.iter().zip(per_word) {
-            if crate::stopwords::is_stopword(word) || word.chars().count() < 2 {
+            if !crate::features::is_content_word(word) {
                 continue;
             }
             *by_word.entry(&**word).or_default() += weight;
@@ -869,7 +872,7 @@ mod tests {
                 probabilities,
                 logits: Vec::new(),
                 truncated: false,
-                coverage: 1.0,
+                word_coverage: 1.0,
                 text: String::new(),
                 analysis: crate::text::Analysis::default(),
                 occurrences: Vec::new(),
