@@ -1143,10 +1143,9 @@ mod tests {
         }
     }
 
-    #[test]
-    fn fit_keeps_discriminative_terms_and_normalises() {
+    /// The space of [`pensions_and_lost_jobs`] with two columns, whole words only, no tail.
+    fn two_word_space() -> FeatureSpace {
         let docs = pensions_and_lost_jobs();
-        let labels = [0, 0, 1, 1];
         let params = FeatureParams {
             max_features: 2,
             min_df: 2,
@@ -1158,7 +1157,12 @@ mod tests {
             ..FeatureParams::default()
         };
         let refs: Vec<&Analysis> = docs.iter().collect();
-        let space = FeatureSpace::fit(&refs, &labels, 2, params).unwrap();
+        FeatureSpace::fit(&refs, &[0, 0, 1, 1], 2, params).unwrap()
+    }
+
+    #[test]
+    fn fit_keeps_discriminative_terms_and_normalises() {
+        let space = two_word_space();
         assert_eq!(space.terms, vec!["w:lavoro", "w:pensione"]);
         assert!(space.tail().is_empty());
         let row = space.transform(&analysis(&["pensione", "pensione", "ciao"]));
@@ -1169,18 +1173,7 @@ mod tests {
 
     #[test]
     fn word_coverage_is_the_share_of_content_words_some_feature_comes_from() {
-        let docs = pensions_and_lost_jobs();
-        let params = FeatureParams {
-            max_features: 2,
-            word_bigrams: false,
-            subwords: false,
-            char_ngram_min: 0,
-            char_ngram_max: 0,
-            tail: false,
-            ..FeatureParams::default()
-        };
-        let refs: Vec<&Analysis> = docs.iter().collect();
-        let space = FeatureSpace::fit(&refs, &[0, 0, 1, 1], 2, params).unwrap();
+        let space = two_word_space();
         let coverage = |words: &[&str]| {
             let doc = analysis(words);
             FeatureSpace::word_coverage(&doc, &space.occurrences(&doc))
