@@ -349,7 +349,8 @@ impl Classifier {
     ///
     /// Steps: train the tokenizer; analyse every request; cross-validate (features and
     /// regression refitted on each fold) to get out-of-fold scores; fit the temperature, the
-    /// coverage exponent and the abstention threshold on them; fit the final features and regression on all the data.
+    /// coverage exponent and the abstention threshold on them; fit the final features and
+    /// regression on all the data.
     pub fn fit(
         examples: &[Example],
         catalog: &Catalog,
