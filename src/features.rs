@@ -179,7 +179,7 @@ fn visit_terms(analysis: &Analysis, params: &FeatureParams, mut visit: impl FnMu
     };
     // politeness formulas are skipped: word pairs join the words around them
     let kept: Vec<usize> = (0..analysis.words.len())
-        .filter(|&i| !crate::stopwords::is_formula(&analysis.words[i]))
+        .filter(|&i| !analysis.kind(i).formula)
         .collect();
     let word_at = |i: usize| spelled_out(&analysis.words[i], params);
     for (k, &i) in kept.iter().enumerate() {
@@ -779,8 +779,8 @@ impl FeatureSpace {
             known[o.last_word as usize] = true;
         }
         let (mut counted, mut read) = (0usize, 0usize);
-        for (word, known) in doc.words.iter().zip(known) {
-            if is_content_word(word) {
+        for (i, known) in known.into_iter().enumerate() {
+            if doc.kind(i).content {
                 counted += 1;
                 read += usize::from(known);
             }
@@ -807,14 +807,6 @@ impl FeatureSpace {
         }
         x
     }
-}
-
-/// A word that carries the request's matter: two letters or more, neither a function word nor
-/// a politeness formula.
-pub fn is_content_word(word: &str) -> bool {
-    !crate::stopwords::is_stopword(word)
-        && !crate::stopwords::is_formula(word)
-        && word.chars().nth(1).is_some()
 }
 
 /// How many training requests of each service contain each word term or pair left to the tail.
@@ -943,10 +935,11 @@ mod tests {
     use super::*;
 
     fn analysis(words: &[&str]) -> Analysis {
-        Analysis {
-            words: words.iter().map(|&w| w.into()).collect(),
-            pieces: words.iter().map(|w| [w.to_string()].into()).collect(),
+        let mut analysis = Analysis::default();
+        for &word in words {
+            analysis.push(word.into(), [word.to_string()].into());
         }
+        analysis
     }
 
     #[test]

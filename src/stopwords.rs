@@ -306,6 +306,12 @@ pub fn is_stopword(word: &str) -> bool {
     STOPWORD_SET.contains(word)
 }
 
+/// A word that carries the request's matter: two letters or more, neither a function word nor
+/// a politeness formula.
+pub fn is_content_word(word: &str) -> bool {
+    !is_stopword(word) && !is_formula(word) && word.chars().nth(1).is_some()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

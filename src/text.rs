@@ -161,11 +161,57 @@ pub struct Analysis {
     pub words: Vec<Arc<str>>,
     /// For each word, the subword tokens it was split into (continuations keep their `##`).
     pub pieces: Vec<Arc<[String]>>,
+    /// For each word pushed with [`Analysis::push`], its kind (kept with the word in the cache,
+    /// so found once per distinct word).
+    kinds: Vec<WordKind>,
 }
 
 impl Analysis {
     pub fn is_empty(&self) -> bool {
         self.words.is_empty()
+    }
+
+    /// Appends a word, its pieces and its kind.
+    pub fn push(&mut self, word: Arc<str>, pieces: Arc<[String]>) {
+        let kind = WordKind::of(&word);
+        self.push_kind(word, pieces, kind);
+    }
+
+    fn push_kind(&mut self, word: Arc<str>, pieces: Arc<[String]>, kind: WordKind) {
+        self.words.push(word);
+        self.pieces.push(pieces);
+        self.kinds.push(kind);
+    }
+
+    /// The kind of word `i`: as pushed, or found now for a word added to [`Analysis::words`]
+    /// directly.
+    ///
+    /// # Panics
+    /// If there is no word `i`.
+    pub fn kind(&self, i: usize) -> WordKind {
+        match self.kinds.get(i) {
+            Some(&kind) if self.kinds.len() == self.words.len() => kind,
+            _ => WordKind::of(&self.words[i]),
+        }
+    }
+}
+
+/// What a word is to the terms and the explanations.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct WordKind {
+    /// A word of a politeness formula ([`crate::stopwords::is_formula`]): it has no terms, and
+    /// word pairs join the words around it.
+    pub formula: bool,
+    /// A word that carries the request's matter ([`crate::stopwords::is_content_word`]).
+    pub content: bool,
+}
+
+impl WordKind {
+    pub fn of(word: &str) -> Self {
+        WordKind {
+            formula: crate::stopwords::is_formula(word),
+            content: crate::stopwords::is_content_word(word),
+        }
     }
 }
 
@@ -307,7 +353,7 @@ fn pre_tokenizer() -> PreTokenizerWrapper {
 
 /// A pre-token's whole word and subword pieces, or `None` when it has no letter or digit the
 /// tokenizer knows.
-type AnalysedWord = Option<(Arc<str>, Arc<[String]>)>;
+type AnalysedWord = Option<(Arc<str>, Arc<[String]>, WordKind)>;
 
 /// Per-thread cache of [`AnalysedWord`]s for the analyzer used last: requests share most of
 /// their words, and a word's tokens depend on the word alone.
@@ -444,6 +490,7 @@ impl TextAnalyzer {
         let mut analysis = Analysis {
             words: Vec::with_capacity(words),
             pieces: Vec::with_capacity(words),
+            kinds: Vec::with_capacity(words),
         };
         let mut normalized = String::new();
         ANALYSED_WORDS.with_borrow_mut(|cache| {
@@ -453,8 +500,7 @@ impl TextAnalyzer {
             }
             for (segment, is_placeholder) in split_placeholders(&cleaned) {
                 if is_placeholder {
-                    analysis.words.push(segment.into());
-                    analysis.pieces.push([segment.to_string()].into());
+                    analysis.push(segment.into(), [segment.to_string()].into());
                     continue;
                 }
                 normalized.clear();
@@ -464,9 +510,8 @@ impl TextAnalyzer {
                 for pre_token in pre_tokens(&normalized) {
                     // long pre-tokens (junk, pasted codes) rarely repeat: not kept
                     if pre_token.len() > ANALYSED_WORD_MAX_BYTES {
-                        if let Some((word, pieces)) = self.analyze_pre_token(pre_token)? {
-                            analysis.words.push(word);
-                            analysis.pieces.push(pieces);
+                        if let Some((word, pieces, kind)) = self.analyze_pre_token(pre_token)? {
+                            analysis.push_kind(word, pieces, kind);
                         }
                         continue;
                     }
@@ -476,9 +521,8 @@ impl TextAnalyzer {
                             entry.insert(self.analyze_pre_token(pre_token)?)
                         }
                     };
-                    if let Some((word, pieces)) = analysed {
-                        analysis.words.push(Arc::clone(word));
-                        analysis.pieces.push(Arc::clone(pieces));
+                    if let Some((word, pieces, kind)) = analysed {
+                        analysis.push_kind(Arc::clone(word), Arc::clone(pieces), *kind);
                     }
                 }
             }
@@ -505,7 +549,8 @@ impl TextAnalyzer {
                 }
             })
             .collect();
-        Ok(Some((word.into(), pieces)))
+        let kind = WordKind::of(&word);
+        Ok(Some((word.into(), pieces, kind)))
     }
 
     /// [`TextAnalyzer::analyze`] through HuggingFace's `Tokenizer::encode`: slower, kept as the
@@ -541,8 +586,7 @@ impl TextAnalyzer {
         let mut analysis = Analysis::default();
         for (word, word_pieces) in words.into_iter().zip(pieces) {
             if word.chars().any(char::is_alphanumeric) {
-                analysis.words.push(word.into());
-                analysis.pieces.push(word_pieces.into());
+                analysis.push(word.into(), word_pieces.into());
             }
         }
         Ok(analysis)
@@ -791,6 +835,27 @@ mod tests {
                 .collect();
             assert_eq!(joined, **word);
         }
+    }
+
+    #[test]
+    fn word_kinds_are_kept_with_the_words() {
+        let analyzer = small_analyzer();
+        let text = "Buongiorno, la pensione di mia madre";
+        // twice: the second time every word comes from the per-thread cache
+        for _ in 0..2 {
+            let a = analyzer.analyze(text).unwrap();
+            let kinds: Vec<WordKind> = (0..a.words.len()).map(|i| a.kind(i)).collect();
+            let expected: Vec<WordKind> = a.words.iter().map(|w| WordKind::of(w)).collect();
+            assert_eq!(kinds, expected);
+            assert!(kinds[0].formula && !kinds[0].content, "buongiorno");
+            assert!(!kinds[1].content, "la");
+            assert!(kinds[2].content && !kinds[2].formula, "pensione");
+        }
+        // words added to the fields directly are classified when asked
+        let mut direct = Analysis::default();
+        direct.words.push("pensione".into());
+        direct.pieces.push(["pensione".to_string()].into());
+        assert!(direct.kind(0).content);
     }
 
     #[test]

@@ -646,7 +646,7 @@ impl Classifier {
 
     /// The words of the request that pushed most towards `label`, strongest first, as
     /// (word, weight) with weight in calibrated logit units (the request's coverage factor and
-    /// temperature applied). Only content words ([`crate::features::is_content_word`]); at most
+    /// temperature applied). Only content words ([`crate::stopwords::is_content_word`]); at most
     /// `max` words.
     pub fn explain(&self, scores: &Scores, label: usize, max: usize) -> Vec<(String, f64)> {
         let w = &self.linear.weights;
@@ -711,8 +711,8 @@ impl Classifier {
             }
         }
         let mut by_word: FxHashMap<&str, f64> = FxHashMap::default();
-        for (word, weight) in scores.analysis.words.iter().zip(per_word) {
-            if !crate::features::is_content_word(word) {
+        for (i, (word, weight)) in scores.analysis.words.iter().zip(per_word).enumerate() {
+            if !scores.analysis.kind(i).content {
                 continue;
             }
             *by_word.entry(&**word).or_default() += weight;
