@@ -634,7 +634,8 @@ impl FeatureSpace {
         &self.tail
     }
 
-    /// The vocabulary columns of a request's terms, in order of appearance.
+    /// The vocabulary columns of a request's terms, in order of appearance (so by first word:
+    /// [`crate::model::Classifier`] relies on it to take a part's occurrences from the whole's).
     ///
     /// The columns of the terms that depend on a word alone (`w:` and `c:`) are remembered per
     /// thread for the last feature space used, so a word seen before costs one lookup instead

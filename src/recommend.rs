@@ -488,9 +488,11 @@ impl Classifier {
             return None;
         }
         let mut best: Option<(usize, f64)> = None;
+        // parts follow one another: each is looked for in the whole after the previous one
+        let mut from = 0;
         // only parts that ask for something: a benefit mentioned as background is not a need
         for part in parts.into_iter().filter(|p| p.asks) {
-            let Ok(scores) = self.score_redacted(part.text, scores.truncated) else {
+            let Ok(scores) = self.score_part(scores, part.text, &mut from) else {
                 continue;
             };
             let top = scores.best();

@@ -183,6 +183,26 @@ impl Analysis {
         self.kinds.push(kind);
     }
 
+    /// Where the words and pieces of `part` are found one after another among these, looking
+    /// from word `from` on, then from the start: the first word's index. An empty `part` is
+    /// found at `from` (at the end when `from` is beyond it).
+    pub fn find_run(&self, part: &Analysis, from: usize) -> Option<usize> {
+        let n = part.words.len();
+        let last_start = self.words.len().checked_sub(n)?;
+        let same = |a: &Arc<str>, b: &Arc<str>| Arc::ptr_eq(a, b) || a == b;
+        let same_pieces = |a: &Arc<[String]>, b: &Arc<[String]>| Arc::ptr_eq(a, b) || a == b;
+        let matches_at = |start: usize| {
+            (0..n).all(|k| {
+                same(&self.words[start + k], &part.words[k])
+                    && same_pieces(&self.pieces[start + k], &part.pieces[k])
+            })
+        };
+        let from = from.min(last_start);
+        (from..=last_start)
+            .chain(0..from)
+            .find(|&start| matches_at(start))
+    }
+
     /// The kind of word `i`: as pushed, or found now for a word added to [`Analysis::words`]
     /// directly.
     ///
@@ -835,6 +855,28 @@ mod tests {
                 .collect();
             assert_eq!(joined, **word);
         }
+    }
+
+    #[test]
+    fn runs_of_words_are_found_from_the_hint_then_from_the_start() {
+        let analyzer = small_analyzer();
+        let whole = analyzer
+            .analyze("La pensione è arrivata. La pensione di mia madre no.")
+            .unwrap();
+        let part = |text: &str| analyzer.analyze(text).unwrap();
+        // words 0–1 and 4–5 are both "la pensione"
+        assert_eq!(whole.find_run(&part("la PENSIONE"), 0), Some(0));
+        assert_eq!(whole.find_run(&part("la pensione"), 1), Some(4));
+        assert_eq!(whole.find_run(&part("la pensione"), 5), Some(0));
+        assert_eq!(whole.find_run(&part("di mia madre no"), 99), Some(6));
+        assert_eq!(whole.find_run(&part("madre di mia"), 0), None);
+        let longer = part("La pensione è arrivata. La pensione di mia madre no, mai.");
+        assert_eq!(whole.find_run(&longer, 0), None);
+        assert_eq!(whole.find_run(&Analysis::default(), 3), Some(3));
+        assert_eq!(
+            whole.find_run(&Analysis::default(), 99),
+            Some(whole.words.len())
+        );
     }
 
     #[test]

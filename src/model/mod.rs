@@ -628,11 +628,61 @@ impl Classifier {
     pub(crate) fn score_redacted(&self, text: String, truncated: bool) -> Result<Scores> {
         let analysis = self.analyzer.analyze(&text)?;
         let occurrences = self.features.occurrences(&analysis);
+        Ok(self.scores_of(text, truncated, analysis, occurrences))
+    }
+
+    /// [`Classifier::score_redacted`] of a part of a request already scored (`whole`), such as
+    /// one of the [`crate::recommend::segments`] of [`Scores::text`], with the same result.
+    ///
+    /// When the part's words and pieces are a run of the whole's (found from word `*from` on,
+    /// then from the start; `*from` is moved past it), its occurrences are the whole's inside
+    /// that run, renumbered, and are not looked up again: every term comes from one word, or
+    /// from a word and the next one that is not a politeness formula, and both are in the run
+    /// exactly when they are in the part. Otherwise the part is scored on its own.
+    pub(crate) fn score_part(
+        &self,
+        whole: &Scores,
+        text: String,
+        from: &mut usize,
+    ) -> Result<Scores> {
+        let analysis = self.analyzer.analyze(&text)?;
+        let occurrences = match whole.analysis.find_run(&analysis, *from) {
+            Some(start) => {
+                let end = start + analysis.words.len();
+                *from = end;
+                let (start, end) = (start as u32, end as u32);
+                // occurrences come in the order of their first words
+                let all = &whole.occurrences;
+                let first = all.partition_point(|o| o.first_word < start);
+                let after = first + all[first..].partition_point(|o| o.first_word < end);
+                all[first..after]
+                    .iter()
+                    .filter(|o| o.last_word < end)
+                    .map(|o| Occurrence {
+                        column: o.column,
+                        first_word: o.first_word - start,
+                        last_word: o.last_word - start,
+                    })
+                    .collect()
+            }
+            None => self.features.occurrences(&analysis),
+        };
+        Ok(self.scores_of(text, whole.truncated, analysis, occurrences))
+    }
+
+    /// The scores of an analysed request from the columns of its terms.
+    fn scores_of(
+        &self,
+        text: String,
+        truncated: bool,
+        analysis: Analysis,
+        occurrences: Vec<Occurrence>,
+    ) -> Scores {
         let row = self.features.vector(&occurrences);
         let z = self.linear.logits(&row);
         let word_coverage = FeatureSpace::word_coverage(&analysis, &occurrences);
         let probabilities = self.calibration.probabilities(&z, word_coverage);
-        Ok(Scores {
+        Scores {
             probabilities,
             logits: z,
             truncated,
@@ -641,7 +691,7 @@ impl Classifier {
             analysis,
             occurrences,
             row,
-        })
+        }
     }
 
     /// The words of the request that pushed most towards `label`, strongest first, as
@@ -967,5 +1017,55 @@ mod tests {
             chained_excess < 0.25 * single_excess,
             "chained {chained_excess}, one attempt {single_excess}"
         );
+    }
+
+    /// Each part of a request scored from the whole's occurrences ([`Classifier::score_part`])
+    /// gets what scoring it on its own gives, bit for bit; and the quick path is the one taken.
+    #[test]
+    fn parts_scored_from_the_whole_match_parts_scored_alone() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let model = Classifier::load(&root.join("models")).unwrap();
+        let mut texts: Vec<String> =
+            crate::data::load_examples(&root.join("data/test.jsonl"), model.labels())
+                .unwrap()
+                .into_iter()
+                .map(|e| e.text)
+                .collect();
+        for file in ["multi_intent.jsonl", "single_intent_control.jsonl"] {
+            let lines = std::fs::read_to_string(root.join("tests/data").join(file)).unwrap();
+            for line in lines.lines() {
+                let value: serde_json::Value = serde_json::from_str(line).unwrap();
+                texts.push(value["text"].as_str().unwrap().to_string());
+            }
+        }
+        // a part whose words come twice; a formula between two parts; a placeholder
+        texts.push("Vorrei la NASpI. Vorrei la NASpI? E la pensione di mia madre?".into());
+        texts.push("Ho perso il lavoro grazie mille e poi volevo sapere dell'assegno".into());
+        texts.push("Scrivo per Mario Rossi, mario@example.com: e la cassa integrazione?".into());
+        let (mut parts, mut found) = (0, 0);
+        for text in &texts {
+            let whole = model.score(text).unwrap();
+            let mut from = 0;
+            for part in crate::recommend::segments(&whole.text) {
+                let alone = model
+                    .score_redacted(part.text.clone(), whole.truncated)
+                    .unwrap();
+                parts += 1;
+                found += usize::from(whole.analysis.find_run(&alone.analysis, from).is_some());
+                let derived = model.score_part(&whole, part.text, &mut from).unwrap();
+                assert_eq!(derived.occurrences, alone.occurrences, "{text}");
+                assert_eq!(derived.row, alone.row, "{text}");
+                let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                assert_eq!(bits(&derived.logits), bits(&alone.logits), "{text}");
+                assert_eq!(bits(&derived.probabilities), bits(&alone.probabilities));
+                assert_eq!(
+                    derived.word_coverage.to_bits(),
+                    alone.word_coverage.to_bits()
+                );
+                assert_eq!(derived.analysis, alone.analysis);
+            }
+        }
+        assert!(parts > 1500, "{parts} parts");
+        assert_eq!(found, parts, "parts not found among the whole's words");
     }
 }
