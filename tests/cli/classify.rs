@@ -250,6 +250,58 @@ fn batch_keeps_order_and_copies_other_fields() {
     );
 }
 
+/// Over several chunks (read, processed and written at the same time): one answer per line,
+/// in order, and bad lines reported with their numbers wherever they fall.
+#[test]
+fn batch_of_many_chunks_keeps_order_and_line_numbers() {
+    let texts = [
+        "quando arriva la pensione di luglio?",
+        "ho perso il lavoro e vorrei la disoccupazione",
+        "come rinnovo la carta di identita?",
+    ];
+    let bad_lines = [512, 513, 1025, 1299];
+    let mut input = String::new();
+    for n in 1..=1300usize {
+        if bad_lines.contains(&n) {
+            input.push_str("not json\n");
+        } else if n % 100 == 0 {
+            input.push_str("   \n"); // blank: no output line
+        } else {
+            let text = texts[n % texts.len()];
+            input.push_str(&format!("{{\"n\":{n},\"text\":\"{text}\"}}\n"));
+        }
+    }
+    let output = sportello()
+        .args(["classify", "--batch", "-", "--json"])
+        .write_stdin(input)
+        .output()
+        .unwrap();
+    let stderr = clear_error(&output);
+    for n in bad_lines {
+        assert!(
+            stderr.contains(&format!("line {n}: not JSON")),
+            "{n}: {stderr}"
+        );
+    }
+    assert!(stderr.contains("4 line(s)"), "{stderr}");
+    let rows: Vec<serde_json::Value> = String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let expected: Vec<usize> = (1..=1300).filter(|n| n % 100 != 0).collect();
+    assert_eq!(rows.len(), expected.len());
+    for (row, &n) in rows.iter().zip(&expected) {
+        if bad_lines.contains(&n) {
+            assert_eq!(row["line"], n);
+        } else {
+            assert_eq!(row["n"], n);
+            let service = ["pensione", "naspi", "fuori_ambito"][n % texts.len()];
+            assert_eq!(row["service"], service, "line {n}");
+        }
+    }
+}
+
 #[test]
 fn batch_reports_bad_lines_and_classifies_the_good_ones() {
     let dir = tempfile::tempdir().unwrap();
