@@ -759,8 +759,14 @@ impl FeatureSpace {
                 while bits != 0 {
                     let col = word * 64 + bits.trailing_zeros() as usize;
                     bits &= bits - 1;
-                    let tf = std::mem::take(&mut counts[col]) as Float;
-                    row.push((col as u32, (1.0 + tf.ln()) * self.idf[col]));
+                    // sublinear term frequency, 1 + ln tf: most terms come once, and ln 1 = 0
+                    let tf = std::mem::take(&mut counts[col]);
+                    let weight = if tf == 1 {
+                        1.0
+                    } else {
+                        1.0 + (tf as Float).ln()
+                    };
+                    row.push((col as u32, weight * self.idf[col]));
                 }
             }
             row
