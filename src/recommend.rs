@@ -533,7 +533,7 @@ impl Classifier {
         let confidence = scores.probabilities[best];
         let abstained = scores.is_unknown() || confidence < threshold;
         // explained first, while the weights of the request's columns are still in the cache
-        // from its scoring (the second need scores other texts)
+        // from its scoring (the second need then scores the request's parts)
         let explanation = self
             .explain(scores, best, options.max_explanation)
             .into_iter()

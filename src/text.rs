@@ -154,8 +154,9 @@ pub fn is_blank(text: &str) -> bool {
 }
 
 /// One analysed request. Its words are shared with the per-thread cache of analysed words:
-/// requests repeat words, and taking one is a reference count, not a copy.
-#[derive(Debug, Clone, Default, PartialEq)]
+/// requests repeat words, and taking one is a reference count, not a copy. Two analyses are
+/// equal when their words and pieces are (the kinds follow from the words).
+#[derive(Debug, Clone, Default)]
 pub struct Analysis {
     /// Whole normalised words, in order (punctuation dropped).
     pub words: Vec<Arc<str>>,
@@ -164,6 +165,12 @@ pub struct Analysis {
     /// For each word pushed with [`Analysis::push`], its kind (kept with the word in the cache,
     /// so found once per distinct word).
     kinds: Vec<WordKind>,
+}
+
+impl PartialEq for Analysis {
+    fn eq(&self, other: &Self) -> bool {
+        self.words == other.words && self.pieces == other.pieces
+    }
 }
 
 impl Analysis {
@@ -189,12 +196,11 @@ impl Analysis {
     pub fn find_run(&self, part: &Analysis, from: usize) -> Option<usize> {
         let n = part.words.len();
         let last_start = self.words.len().checked_sub(n)?;
-        let same = |a: &Arc<str>, b: &Arc<str>| Arc::ptr_eq(a, b) || a == b;
-        let same_pieces = |a: &Arc<[String]>, b: &Arc<[String]>| Arc::ptr_eq(a, b) || a == b;
+        // `Arc`'s equality compares the pointers first: words shared with the cache are equal
+        // without reading them
         let matches_at = |start: usize| {
             (0..n).all(|k| {
-                same(&self.words[start + k], &part.words[k])
-                    && same_pieces(&self.pieces[start + k], &part.pieces[k])
+                self.words[start + k] == part.words[k] && self.pieces[start + k] == part.pieces[k]
             })
         };
         let from = from.min(last_start);
@@ -203,14 +209,22 @@ impl Analysis {
             .find(|&start| matches_at(start))
     }
 
-    /// The kind of word `i`: as pushed, or found now for a word added to [`Analysis::words`]
-    /// directly.
+    /// The kind of word `i`: as pushed with [`Analysis::push`]; found again from the word when
+    /// words were added to [`Analysis::words`] directly (the kinds and the words are not as
+    /// many).
     ///
     /// # Panics
     /// If there is no word `i`.
     pub fn kind(&self, i: usize) -> WordKind {
         match self.kinds.get(i) {
-            Some(&kind) if self.kinds.len() == self.words.len() => kind,
+            Some(&kind) if self.kinds.len() == self.words.len() => {
+                debug_assert_eq!(
+                    kind,
+                    WordKind::of(&self.words[i]),
+                    "a word changed in place"
+                );
+                kind
+            }
             _ => WordKind::of(&self.words[i]),
         }
     }
@@ -893,11 +907,19 @@ mod tests {
             assert!(!kinds[1].content, "la");
             assert!(kinds[2].content && !kinds[2].formula, "pensione");
         }
-        // words added to the fields directly are classified when asked
+        // words added to the fields directly are classified when asked, with or without words
+        // pushed before them
         let mut direct = Analysis::default();
         direct.words.push("pensione".into());
         direct.pieces.push(["pensione".to_string()].into());
         assert!(direct.kind(0).content);
+        let mut mixed = Analysis::default();
+        mixed.push("buongiorno".into(), ["buongiorno".to_string()].into());
+        mixed.words.push("pensione".into());
+        mixed.pieces.push(["pensione".to_string()].into());
+        assert!(mixed.kind(0).formula && mixed.kind(1).content);
+        // equal to the same words analysed
+        assert_eq!(direct, analyzer.analyze("pensione").unwrap());
     }
 
     #[test]

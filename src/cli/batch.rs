@@ -51,142 +51,94 @@ pub fn take_text(object: &mut JsonObject) -> Result<String, (String, JsonObject)
     }
 }
 
-/// A chunk of numbered input lines (blank lines left out), as read.
-type Chunk = Vec<(usize, Result<Vec<u8>, String>)>;
-
-/// A chunk's output: for each line, its number, the reason it failed, and what to write for it.
-type Written = Vec<(usize, Option<String>, Vec<u8>)>;
-
 /// Runs `handle` on every JSON object line of `path` (`-` for standard input) and writes one
 /// JSON line per input line to standard output, in order. Returns exit code 2 if any line failed.
-///
-/// Three stages overlap: a thread reads the next chunk of lines and another writes the last
-/// one's answers while all cores process the current one, so no core waits for the input or
-/// the output.
 pub fn run<T: serde::Serialize>(
     path: &Path,
     handle: impl Fn(JsonObject) -> LineResult<T> + Sync,
 ) -> anyhow::Result<u8> {
-    let reader: Box<dyn BufRead + Send> = if path.as_os_str() == "-" {
+    let reader: Box<dyn BufRead> = if path.as_os_str() == "-" {
         Box::new(std::io::BufReader::new(std::io::stdin()))
     } else {
         let file =
             std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
         Box::new(std::io::BufReader::with_capacity(1 << 16, file))
     };
+    let stdout = std::io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
     let mut lines = BoundedLines::new(reader, MAX_INPUT_BYTES as usize);
-    std::thread::scope(|scope| {
-        // one chunk waiting on each side: memory stays a few chunks
-        let (chunks, to_process) = std::sync::mpsc::sync_channel::<Chunk>(1);
-        let (processed, to_write) = std::sync::mpsc::sync_channel::<Written>(1);
-        let reading = scope.spawn(move || -> anyhow::Result<()> {
-            let mut line_no = 0usize;
-            loop {
-                let chunk = read_chunk(&mut lines, &mut line_no)
-                    .with_context(|| format!("reading {}", path.display()))?;
-                // nobody to send to: the writer stopped, and says why
-                if chunk.is_empty() || chunks.send(chunk).is_err() {
-                    return Ok(());
-                }
-            }
-        });
-        let writing = scope.spawn(move || -> std::io::Result<usize> {
-            let stdout = std::io::stdout();
-            let mut out = BufWriter::new(stdout.lock());
-            let mut failed = 0usize;
-            for written in to_write {
-                for (n, error, bytes) in written {
-                    if let Some(reason) = error {
-                        failed += 1;
-                        eprintln!("sportello: line {n}: {reason}");
+    let mut failed = 0usize;
+    let mut line_no = 0usize;
+    loop {
+        let mut chunk: Vec<(usize, Result<Vec<u8>, String>)> = Vec::with_capacity(CHUNK_LINES);
+        while chunk.len() < CHUNK_LINES {
+            match lines
+                .next_line()
+                .with_context(|| format!("reading {}", path.display()))?
+            {
+                None => break,
+                Some(line) => {
+                    line_no += 1;
+                    if line
+                        .as_ref()
+                        .is_ok_and(|l| l.iter().all(u8::is_ascii_whitespace))
+                    {
+                        continue; // blank lines carry no request
                     }
-                    out.write_all(&bytes)?;
+                    chunk.push((line_no, line));
                 }
             }
-            out.flush()?;
-            Ok(failed)
-        });
-        for chunk in to_process {
-            if processed.send(process(chunk, &handle)).is_err() {
-                break; // the writer stopped: its error says why
-            }
         }
-        drop(processed);
-        let failed = joined(writing)?;
-        joined(reading)?;
-        if failed > 0 {
-            eprintln!("sportello: {failed} line(s) failed (see above)");
-            return Ok(exit::ERROR);
-        }
-        Ok(exit::OK)
-    })
-}
-
-/// A stage's result; its panic, if it panicked, goes on.
-fn joined<R>(stage: std::thread::ScopedJoinHandle<'_, R>) -> R {
-    stage
-        .join()
-        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-}
-
-/// The next [`CHUNK_LINES`] non-blank lines, numbered from `line_no` on; empty at the end.
-fn read_chunk<R: BufRead>(
-    lines: &mut BoundedLines<R>,
-    line_no: &mut usize,
-) -> std::io::Result<Chunk> {
-    let mut chunk = Vec::with_capacity(CHUNK_LINES);
-    while chunk.len() < CHUNK_LINES {
-        let Some(line) = lines.next_line()? else {
+        if chunk.is_empty() {
             break;
-        };
-        *line_no += 1;
-        if line
-            .as_ref()
-            .is_ok_and(|l| l.iter().all(u8::is_ascii_whitespace))
-        {
-            continue; // blank lines carry no request
         }
-        chunk.push((*line_no, line));
+        // Output lines are serialised on the worker threads too: only writing is sequential.
+        let results: Vec<(usize, Option<String>, Vec<u8>)> = chunk
+            .into_par_iter()
+            .map(|(n, line)| {
+                let (error, written) = match parse(line).and_then(|o| {
+                    let answer = handle(o)?;
+                    // room for a whole answer (about 2 KiB with the catalogue's texts) at once
+                    let mut bytes = Vec::with_capacity(ANSWER_BYTES);
+                    serde_json::to_writer(&mut bytes, &answer)
+                        .map(|()| bytes)
+                        .map_err(|e| {
+                            (
+                                format!("could not serialise the answer: {e}"),
+                                JsonObject::new(),
+                            )
+                        })
+                }) {
+                    Ok(bytes) => (None, Ok(bytes)),
+                    Err((reason, mut object)) => {
+                        object.insert("line".into(), n.into());
+                        object.insert("error".into(), reason.clone().into());
+                        (Some(reason), serde_json::to_vec(&object))
+                    }
+                };
+                // a map of JSON values always serialises; the fallback is for form's sake
+                let mut bytes = written.unwrap_or_else(|_| {
+                    format!(r#"{{"line":{n},"error":"could not serialise the answer"}}"#)
+                        .into_bytes()
+                });
+                bytes.push(b'\n');
+                (n, error, bytes)
+            })
+            .collect();
+        for (n, error, bytes) in results {
+            if let Some(reason) = error {
+                failed += 1;
+                eprintln!("sportello: line {n}: {reason}");
+            }
+            out.write_all(&bytes)?;
+        }
     }
-    Ok(chunk)
-}
-
-/// Handles a chunk's lines on all cores and serialises their output lines there too.
-fn process<T: serde::Serialize>(
-    chunk: Chunk,
-    handle: &(impl Fn(JsonObject) -> LineResult<T> + Sync),
-) -> Written {
-    chunk
-        .into_par_iter()
-        .map(|(n, line)| {
-            let (error, written) = match parse(line).and_then(|o| {
-                let answer = handle(o)?;
-                // room for a whole answer (about 2 KiB with the catalogue's texts) at once
-                let mut bytes = Vec::with_capacity(ANSWER_BYTES);
-                serde_json::to_writer(&mut bytes, &answer)
-                    .map(|()| bytes)
-                    .map_err(|e| {
-                        (
-                            format!("could not serialise the answer: {e}"),
-                            JsonObject::new(),
-                        )
-                    })
-            }) {
-                Ok(bytes) => (None, Ok(bytes)),
-                Err((reason, mut object)) => {
-                    object.insert("line".into(), n.into());
-                    object.insert("error".into(), reason.clone().into());
-                    (Some(reason), serde_json::to_vec(&object))
-                }
-            };
-            // a map of JSON values always serialises; the fallback is for form's sake
-            let mut bytes = written.unwrap_or_else(|_| {
-                format!(r#"{{"line":{n},"error":"could not serialise the answer"}}"#).into_bytes()
-            });
-            bytes.push(b'\n');
-            (n, error, bytes)
-        })
-        .collect()
+    out.flush()?;
+    if failed > 0 {
+        eprintln!("sportello: {failed} line(s) failed (see above)");
+        return Ok(exit::ERROR);
+    }
+    Ok(exit::OK)
 }
 
 /// A line as a JSON object.

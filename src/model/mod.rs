@@ -653,6 +653,7 @@ impl Classifier {
                 let (start, end) = (start as u32, end as u32);
                 // occurrences come in the order of their first words
                 let all = &whole.occurrences;
+                debug_assert!(all.is_sorted_by_key(|o| o.first_word));
                 let first = all.partition_point(|o| o.first_word < start);
                 let after = first + all[first..].partition_point(|o| o.first_word < end);
                 all[first..after]
@@ -1038,9 +1039,10 @@ mod tests {
                 texts.push(value["text"].as_str().unwrap().to_string());
             }
         }
-        // a part whose words come twice; a formula between two parts; a placeholder
+        // a part whose words come twice; a formula at the end of a part, which a word pair of
+        // the whole jumps over; a placeholder
         texts.push("Vorrei la NASpI. Vorrei la NASpI? E la pensione di mia madre?".into());
-        texts.push("Ho perso il lavoro grazie mille e poi volevo sapere dell'assegno".into());
+        texts.push("Ho perso il lavoro, grazie. E poi volevo sapere dell'assegno".into());
         texts.push("Scrivo per Mario Rossi, mario@example.com: e la cassa integrazione?".into());
         let (mut parts, mut found) = (0, 0);
         for text in &texts {

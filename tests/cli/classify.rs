@@ -259,7 +259,9 @@ fn batch_of_many_chunks_keeps_order_and_line_numbers() {
         "ho perso il lavoro e vorrei la disoccupazione",
         "come rinnovo la carta di identita?",
     ];
-    let bad_lines = [512, 513, 1025, 1299];
+    // chunks are 512 non-blank lines, and every hundredth line is blank: the first two chunks
+    // end at lines 517 and 1034
+    let bad_lines = [517, 518, 1034, 1035, 1299];
     let mut input = String::new();
     for n in 1..=1300usize {
         if bad_lines.contains(&n) {
@@ -274,6 +276,7 @@ fn batch_of_many_chunks_keeps_order_and_line_numbers() {
     let output = sportello()
         .args(["classify", "--batch", "-", "--json"])
         .write_stdin(input)
+        .timeout(std::time::Duration::from_secs(120))
         .output()
         .unwrap();
     let stderr = clear_error(&output);
@@ -283,7 +286,7 @@ fn batch_of_many_chunks_keeps_order_and_line_numbers() {
             "{n}: {stderr}"
         );
     }
-    assert!(stderr.contains("4 line(s)"), "{stderr}");
+    assert!(stderr.contains("5 line(s)"), "{stderr}");
     let rows: Vec<serde_json::Value> = String::from_utf8(output.stdout)
         .unwrap()
         .lines()
@@ -300,6 +303,51 @@ fn batch_of_many_chunks_keeps_order_and_line_numbers() {
             assert_eq!(row["service"], service, "line {n}");
         }
     }
+}
+
+/// When standard output closes, the batch ends at once, even while its input stays open with
+/// no more lines to read.
+#[test]
+fn batch_stops_when_its_output_closes_while_input_is_still_open() {
+    use std::io::{BufRead, Write};
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sportello"))
+        .current_dir(root())
+        .args(["classify", "--batch", "-", "--json"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    // more than a chunk, so that answers are written while more input is awaited
+    for n in 0..600 {
+        writeln!(
+            stdin,
+            "{{\"n\":{n},\"text\":\"quando arriva la pensione?\"}}"
+        )
+        .unwrap();
+    }
+    stdin.flush().unwrap();
+    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    stdout.read_line(&mut first).unwrap();
+    assert!(first.contains("\"n\":0"), "{first}");
+    drop(stdout);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break Some(status);
+        }
+        if std::time::Instant::now() > deadline {
+            child.kill().unwrap();
+            break None;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    drop(stdin);
+    let status = status.expect("the batch still ran a minute after its output closed");
+    assert!(status.success(), "a closed output is no error: {status:?}");
 }
 
 #[test]
