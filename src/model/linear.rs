@@ -42,20 +42,58 @@ impl Linear {
 
     /// Logits of one sparse row: intercept + x·W.
     pub fn logits(&self, row: &SparseRow) -> Vec<f64> {
-        let mut z: Vec<f64> = self.intercept.iter().map(|&b| b as f64).collect();
         // a column's weights are one contiguous run in the standard (row-major) layout, which
         // every trained or loaded model has (borrowed then; copied for other layouts)
         let weights = self.weights.as_standard_layout();
         let all = weights.as_slice().expect("a standard layout is contiguous");
         let services = weights.ncols();
-        for &(col, v) in row {
-            let start = col as usize * services;
-            for (zk, &w) in z.iter_mut().zip(&all[start..start + services]) {
-                *zk += (v * w) as f64;
-            }
+        // With the number of services known when compiling, the sum stays in registers and
+        // the services of a column are added together; each logit's sum is the same.
+        macro_rules! with_services {
+            ($($n:literal)*) => {
+                match services {
+                    $($n => logits_of::<$n>(&self.intercept, all, row).to_vec(),)*
+                    _ => logits_any(&self.intercept, all, row),
+                }
+            };
         }
-        z
+        with_services!(2 3 4 5 6 7 8 9 10 11 12 13 14 15 16)
     }
+}
+
+/// [`Linear::logits`] for `N` services.
+fn logits_of<const N: usize>(
+    intercept: &Array1<Float>,
+    all: &[Float],
+    row: &SparseRow,
+) -> [f64; N] {
+    let mut z = [0.0f64; N];
+    for (zk, &b) in z.iter_mut().zip(intercept) {
+        *zk = b as f64;
+    }
+    for &(col, v) in row {
+        let start = col as usize * N;
+        let w: &[Float; N] = all[start..start + N]
+            .try_into()
+            .expect("a column has N weights");
+        for k in 0..N {
+            z[k] += (v * w[k]) as f64;
+        }
+    }
+    z
+}
+
+/// [`Linear::logits`] for any number of services.
+fn logits_any(intercept: &Array1<Float>, all: &[Float], row: &SparseRow) -> Vec<f64> {
+    let services = intercept.len();
+    let mut z: Vec<f64> = intercept.iter().map(|&b| b as f64).collect();
+    for &(col, v) in row {
+        let start = col as usize * services;
+        for (zk, &w) in z.iter_mut().zip(&all[start..start + services]) {
+            *zk += (v * w) as f64;
+        }
+    }
+    z
 }
 
 /// The regression's objective at some weights, on sparse rows: what linfa minimises.
@@ -172,6 +210,28 @@ impl<'de> Deserialize<'de> for Linear {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn logits_are_the_sums_in_order_for_any_number_of_services() {
+        // the sizes compiled for, one either side, and the generic sum, which is the definition
+        for services in 1..=18 {
+            let features = 5;
+            let weights = Array2::from_shape_fn((features, services), |(f, k)| {
+                ((f * 7 + k * 13) % 11) as Float / 3.0 - 1.7
+            });
+            let intercept = Array1::from_shape_fn(services, |k| k as Float * 0.1 - 0.35);
+            let row: SparseRow = vec![(0, 0.3), (2, 1.1), (3, -0.7), (4, 0.05)];
+            let linear = Linear { weights, intercept };
+            let z = linear.logits(&row);
+            let mut expected: Vec<f64> = linear.intercept.iter().map(|&b| b as f64).collect();
+            for &(col, v) in &row {
+                for (k, e) in expected.iter_mut().enumerate() {
+                    *e += (v * linear.weights[[col as usize, k]]) as f64;
+                }
+            }
+            assert_eq!(z, expected, "{services} services");
+        }
+    }
 
     #[test]
     fn logits_are_the_same_in_either_weight_layout() {
