@@ -171,7 +171,7 @@ enum Visit<'a> {
 
 /// Walks the terms of a request in order of appearance. The terms that depend on a word alone
 /// are reported as the word, so that [`FeatureSpace::occurrences`] can look them up once per
-/// distinct word; [`word_term`] and [`char_terms`] spell them out. Terms are written into a
+/// distinct word; [`word_term`], [`piece_terms`] and [`char_terms`] spell them out. Terms are written into a
 /// reused buffer, so looking terms up allocates nothing.
 fn visit_terms(analysis: &Analysis, params: &FeatureParams, mut visit: impl FnMut(Visit)) {
     let mut buf = String::with_capacity(64);
@@ -661,9 +661,9 @@ impl FeatureSpace {
     /// The vocabulary columns of a request's terms, in order of appearance (so by first word:
     /// [`crate::model::Classifier`] relies on it to take a part's occurrences from the whole's).
     ///
-    /// The columns of the terms that depend on a word alone (`w:` and `c:`) are remembered per
-    /// thread for the last feature space used, so a word seen before costs one lookup instead
-    /// of one per character n-gram.
+    /// The columns of the terms that depend on a word alone (`w:`, `s:` and `c:`) are
+    /// remembered per thread for the last feature space used, so a word seen before costs one
+    /// lookup instead of one per piece and character n-gram.
     pub fn occurrences(&self, doc: &Analysis) -> Vec<Occurrence> {
         WORD_COLUMNS.with_borrow_mut(|cache| {
             if cache.space != self.index.id || cache.words.len() > WORD_CACHE_MAX {
@@ -689,15 +689,18 @@ impl FeatureSpace {
                         push(column, first, last);
                     }
                 }
-                Visit::WordTerm(_, i) => {
-                    let columns = self.cached_columns(cache, doc, i, &mut buf);
+                Visit::WordTerm(word, i) => {
+                    let columns = self.cached_columns(cache, word, doc, i, &mut buf);
                     if let Some(column) = columns.word {
                         push(column, i, i);
                     }
                     word_pieces.clear();
                     if has_piece_terms(doc, i, &self.params) {
                         match &columns.pieces {
-                            Some((pieces, cached)) if **pieces == *doc.pieces[i] => {
+                            Some((pieces, cached))
+                                if Arc::ptr_eq(pieces, &doc.pieces[i])
+                                    || **pieces == *doc.pieces[i] =>
+                            {
                                 word_pieces.extend_from_slice(cached)
                             }
                             _ => piece_terms(&doc.pieces[i], |term| {
@@ -723,25 +726,24 @@ impl FeatureSpace {
         })
     }
 
-    /// The columns of the terms of the word at `i` alone, from the cache or looked up and
-    /// remembered. The cache is keyed by the word as analysed, which the terms' spelling is
-    /// made from.
+    /// The columns of the terms of `word`, the word at `i` as the terms spell it, alone: from
+    /// the cache or looked up and remembered.
     fn cached_columns<'c>(
         &self,
         cache: &'c mut WordCache,
+        word: &str,
         doc: &Analysis,
         i: usize,
         buf: &mut String,
     ) -> &'c WordColumns {
         cache
             .words
-            .entry_ref(&*doc.words[i])
-            .or_insert_with(|| self.word_columns(doc, i, buf))
+            .entry_ref(word)
+            .or_insert_with(|| self.word_columns(word, doc, i, buf))
     }
 
-    /// The columns of the terms of the word at `i` alone.
-    fn word_columns(&self, doc: &Analysis, i: usize, buf: &mut String) -> WordColumns {
-        let word = spelled_out(&doc.words[i], &self.params);
+    /// The columns of the terms of `word`, the word at `i` as the terms spell it, alone.
+    fn word_columns(&self, word: &str, doc: &Analysis, i: usize, buf: &mut String) -> WordColumns {
         let pieces = has_piece_terms(doc, i, &self.params).then(|| {
             let mut columns = Vec::new();
             piece_terms(&doc.pieces[i], |term| columns.extend(self.column(term)));

@@ -53,7 +53,7 @@ impl Linear {
             ($($n:literal)*) => {
                 match services {
                     $($n => logits_of::<$n>(&self.intercept, all, row).to_vec(),)*
-                    _ => logits_any(&self.intercept, all, row),
+                    _ => logits_any(&self.intercept, all, services, row),
                 }
             };
         }
@@ -84,8 +84,12 @@ fn logits_of<const N: usize>(
 }
 
 /// [`Linear::logits`] for any number of services.
-fn logits_any(intercept: &Array1<Float>, all: &[Float], row: &SparseRow) -> Vec<f64> {
-    let services = intercept.len();
+fn logits_any(
+    intercept: &Array1<Float>,
+    all: &[Float],
+    services: usize,
+    row: &SparseRow,
+) -> Vec<f64> {
     let mut z: Vec<f64> = intercept.iter().map(|&b| b as f64).collect();
     for &(col, v) in row {
         let start = col as usize * services;
