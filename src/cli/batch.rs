@@ -1,7 +1,7 @@
 //! Streaming JSON Lines batches shared by `classify --batch` and `redact --batch`: bounded
 //! lines, chunks processed on all cores, output in input order, bad lines reported and skipped.
 
-use std::io::{BufRead, BufWriter, Write};
+use std::io::{BufRead, IoSlice, Write};
 use std::path::Path;
 
 use anyhow::Context;
@@ -65,7 +65,8 @@ pub fn run<T: serde::Serialize>(
         Box::new(std::io::BufReader::with_capacity(1 << 16, file))
     };
     let stdout = std::io::stdout();
-    let mut out = BufWriter::new(stdout.lock());
+    // no buffer of our own: each chunk's lines go out together (`write_all_vectored`)
+    let mut out = stdout.lock();
     let mut lines = BoundedLines::new(reader, MAX_INPUT_BYTES as usize);
     let mut failed = 0usize;
     let mut line_no = 0usize;
@@ -125,13 +126,17 @@ pub fn run<T: serde::Serialize>(
                 (n, error, bytes)
             })
             .collect();
-        for (n, error, bytes) in results {
+        for (n, error, _) in &results {
             if let Some(reason) = error {
                 failed += 1;
                 eprintln!("sportello: line {n}: {reason}");
             }
-            out.write_all(&bytes)?;
         }
+        let lines: Vec<&[u8]> = results
+            .iter()
+            .map(|(_, _, bytes)| bytes.as_slice())
+            .collect();
+        write_all_vectored(&mut out, &lines)?;
     }
     out.flush()?;
     if failed > 0 {
@@ -139,6 +144,27 @@ pub fn run<T: serde::Serialize>(
         return Ok(exit::ERROR);
     }
     Ok(exit::OK)
+}
+
+/// Writes `bufs` in order, handing many to each system call (`writev`): a chunk's answers go
+/// out without being copied into a buffer first, while the other cores wait.
+fn write_all_vectored(out: &mut impl Write, bufs: &[&[u8]]) -> std::io::Result<()> {
+    // at most 1024 buffers a call: the usual limit (IOV_MAX) of `writev`
+    for group in bufs.chunks(1024) {
+        let mut slices: Vec<IoSlice> = group.iter().map(|b| IoSlice::new(b)).collect();
+        let mut slices = slices.as_mut_slice();
+        // skip empty buffers at the start, so that a write of nothing means the output is full
+        IoSlice::advance_slices(&mut slices, 0);
+        while !slices.is_empty() {
+            match out.write_vectored(slices) {
+                Ok(0) => return Err(std::io::ErrorKind::WriteZero.into()),
+                Ok(n) => IoSlice::advance_slices(&mut slices, n),
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+    Ok(())
 }
 
 /// A line as a JSON object.
@@ -217,6 +243,71 @@ mod tests {
         assert_eq!(lines.next_line().unwrap(), Some(Ok(Vec::new())));
         assert_eq!(lines.next_line().unwrap(), Some(Ok(b"tre".to_vec())));
         assert_eq!(lines.next_line().unwrap(), None);
+    }
+
+    /// Takes at most a few bytes a call, across buffers, and is interrupted every third call.
+    struct Trickle {
+        written: Vec<u8>,
+        calls: usize,
+    }
+
+    impl Write for Trickle {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.write_vectored(&[IoSlice::new(buf)])
+        }
+
+        fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> std::io::Result<usize> {
+            self.calls += 1;
+            if self.calls.is_multiple_of(3) {
+                return Err(std::io::ErrorKind::Interrupted.into());
+            }
+            let mut room = 5;
+            for buf in bufs {
+                let n = buf.len().min(room);
+                self.written.extend_from_slice(&buf[..n]);
+                room -= n;
+                if room == 0 {
+                    break;
+                }
+            }
+            Ok(5 - room)
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn vectored_writes_keep_every_byte_in_order() {
+        let lines: Vec<Vec<u8>> = (0..2500)
+            .map(|i| format!("{{\"line\":{i}}}\n").into_bytes())
+            .chain([Vec::new(), b"fine\n".to_vec()])
+            .collect();
+        let bufs: Vec<&[u8]> = std::iter::once(&b""[..])
+            .chain(lines.iter().map(Vec::as_slice))
+            .collect();
+        let mut out = Trickle {
+            written: Vec::new(),
+            calls: 0,
+        };
+        write_all_vectored(&mut out, &bufs).unwrap();
+        assert_eq!(out.written, bufs.concat());
+    }
+
+    #[test]
+    fn vectored_writes_stop_when_the_output_takes_nothing() {
+        struct Full;
+        impl Write for Full {
+            fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+                Ok(0)
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let err = write_all_vectored(&mut Full, &[b"x\n"]).unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::WriteZero);
     }
 
     #[test]
