@@ -195,13 +195,27 @@ struct Material {
 
 impl Material {
     fn of(text: &str) -> Self {
+        // One pass over the bytes. A 16-character word is a run of exactly 16 ASCII letters
+        // and digits between characters that are neither: every byte of a longer character
+        // is 0x80 or more, so it ends a run as the character would.
+        let (mut digits, mut at, mut sixteen) = (false, false, false);
+        let mut run = 0usize;
+        for &b in text.as_bytes() {
+            if b.is_ascii_alphanumeric() {
+                run += 1;
+                digits |= b.is_ascii_digit();
+            } else {
+                sixteen |= run == 16;
+                run = 0;
+                at |= b == b'@';
+            }
+        }
+        sixteen |= run == 16;
         let lower = lowercase(text);
         Material {
-            digits: text.bytes().any(|b| b.is_ascii_digit()),
-            at: text.contains('@'),
-            sixteen: text
-                .split(|c: char| !c.is_ascii_alphanumeric())
-                .any(|w| w.len() == 16),
+            digits,
+            at,
+            sixteen,
             name_cues: NAME_CUES.is_match(&lower),
             lower,
         }
@@ -1581,6 +1595,34 @@ struct Words<'a> {
 impl<'a> Words<'a> {
     /// `lower` is `text.to_lowercase()`.
     fn new(text: &'a str, lower: &'a str) -> Self {
+        if text.is_ascii() && lower.is_ascii() && lower.len() == text.len() {
+            // an ASCII text's lowercase has its words at the same offsets: split once, at the
+            // bytes `char::is_whitespace` takes in ASCII (tab to carriage return, and space)
+            let mut written = Vec::with_capacity(text.len() / 5);
+            let mut lower_words = Vec::with_capacity(text.len() / 5);
+            let mut start = None;
+            for (i, &b) in text.as_bytes().iter().enumerate() {
+                let space = matches!(b, b'\t'..=b'\r' | b' ');
+                match (space, start) {
+                    (true, Some(s)) => {
+                        written.push(&text[s..i]);
+                        lower_words.push(&lower[s..i]);
+                        start = None;
+                    }
+                    (false, None) => start = Some(i),
+                    _ => {}
+                }
+            }
+            if let Some(s) = start {
+                written.push(&text[s..]);
+                lower_words.push(&lower[s..]);
+            }
+            return Words {
+                written,
+                lower: lower_words,
+                lower_text: lower,
+            };
+        }
         Words {
             written: text.split_whitespace().collect(),
             lower: lower.split_whitespace().collect(),
@@ -3395,6 +3437,30 @@ mod tests {
             let upper = r.text.to_ascii_uppercase();
             prop_assert!(!upper.contains(&compact) && !upper.contains(&spaced(&compact)));
             prop_assert!(!upper.contains(&compact[4..12]), "{} → {}", text, r.text);
+        }
+
+        #[test]
+        fn material_is_what_its_definitions_find(
+            text in prop_oneof![soup(), sentence(40), "[a-zA-Z0-9@àé€ß\t\n .]{0,40}"],
+        ) {
+            let m = Material::of(&text);
+            prop_assert_eq!(m.digits, text.bytes().any(|b| b.is_ascii_digit()));
+            prop_assert_eq!(m.at, text.contains('@'));
+            prop_assert_eq!(
+                m.sixteen,
+                text.split(|c: char| !c.is_ascii_alphanumeric()).any(|w| w.len() == 16)
+            );
+            prop_assert_eq!(m.lower, text.to_lowercase());
+        }
+
+        #[test]
+        fn words_are_split_at_white_space(
+            text in prop_oneof![soup(), sentence(40), "[a-zA-Zé \t\n\r\u{b}\u{c}\u{85}\u{a0}]{0,40}"],
+        ) {
+            let lower = text.to_lowercase();
+            let words = Words::new(&text, &lower);
+            prop_assert_eq!(&words.written, &text.split_whitespace().collect::<Vec<_>>());
+            prop_assert_eq!(&words.lower, &lower.split_whitespace().collect::<Vec<_>>());
         }
 
         #[test]
