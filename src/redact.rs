@@ -1596,27 +1596,16 @@ impl<'a> Words<'a> {
     /// `lower` is `text.to_lowercase()`.
     fn new(text: &'a str, lower: &'a str) -> Self {
         if text.is_ascii() && lower.is_ascii() && lower.len() == text.len() {
-            // an ASCII text's lowercase has its words at the same offsets: split once, at the
-            // bytes `char::is_whitespace` takes in ASCII (tab to carriage return, and space)
-            let mut written = Vec::with_capacity(text.len() / 5);
-            let mut lower_words = Vec::with_capacity(text.len() / 5);
-            let mut start = None;
-            for (i, &b) in text.as_bytes().iter().enumerate() {
-                let space = matches!(b, b'\t'..=b'\r' | b' ');
-                match (space, start) {
-                    (true, Some(s)) => {
-                        written.push(&text[s..i]);
-                        lower_words.push(&lower[s..i]);
-                        start = None;
-                    }
-                    (false, None) => start = Some(i),
-                    _ => {}
-                }
-            }
-            if let Some(s) = start {
-                written.push(&text[s..]);
-                lower_words.push(&lower[s..]);
-            }
+            // an ASCII text's lowercase has its words at the same offsets: split once
+            let written: Vec<&str> = text.split_whitespace().collect();
+            let base = text.as_ptr() as usize;
+            let lower_words = written
+                .iter()
+                .map(|w| {
+                    let start = w.as_ptr() as usize - base;
+                    &lower[start..start + w.len()]
+                })
+                .collect();
             return Words {
                 written,
                 lower: lower_words,
