@@ -26,4 +26,10 @@ pub enum Error {
     InvalidAlpha,
     #[error("Initial parameters must be finite")]
     InvalidInitialParameters,
+    /// sportello's patch: an entry of a sparse matrix past its last column.
+    #[error("Column {column} of a sparse matrix of {ncols} columns")]
+    SparseColumnOutOfRange { column: usize, ncols: usize },
+    /// sportello's patch: a sparse matrix's rows and columns are numbered in 32 bits.
+    #[error("A sparse matrix may have at most 2^32 - 1 rows and columns")]
+    SparseMatrixTooLarge,
 }

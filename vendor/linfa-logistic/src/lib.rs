@@ -40,6 +40,9 @@ use serde_crate::{Deserialize, Serialize};
 mod argmin_param;
 mod float;
 mod hyperparams;
+mod sparse; // sportello's patch
+
+pub use sparse::SparseMatrix;
 
 use argmin_param::*;
 use float::Float;
@@ -440,6 +443,7 @@ fn log_logistic<F: linfa::Float>(x: F) -> F {
 /// specifically, computes `ln(exp(x1) + exp(x2) + exp(e3) + ...)` across an axis.
 ///
 /// Based off this implementation: https://docs.scipy.org/doc/scipy/reference/generated/scipy.special.logsumexp.html
+#[cfg(test)] // sportello's patch: the fit goes through `log_softmax`
 fn log_sum_exp<F: linfa::Float, A: Data<Elem = F>>(
     m: &ArrayBase<A, Ix2>,
     axis: Axis,
@@ -522,13 +526,22 @@ fn multi_logistic_prob_params<'a, F: Float, A: Data<Elem = F>>(
     let (params, intercept) = convert_params(n_features, w);
     // Compute H
     let h = x.dot(&params) + intercept;
-    // This computes `H - log(sum(exp(H)))`, which is equal to
-    // `log(softmax(H)) = log(exp(H) / sum(exp(H)))`
-    let log_prob = &h
-        - log_sum_exp(&h, Axis(1))
-            .into_shape_with_order((h.nrows(), 1))
-            .unwrap();
-    (log_prob, params)
+    (log_softmax(h), params)
+}
+
+/// `log(softmax(H))` of each row of `H`, computed as `H - log(sum(exp(H)))` row by row with
+/// each row's own maximum subtracted first (sportello's patch, shared with [`sparse`]).
+/// [`log_sum_exp`] subtracts the maximum of the whole matrix: a row whose logits were all more
+/// than about 35 (in f64; 87 in f32) below it summed to 0, clamped to 1e-15, and got a wrong
+/// loss and gradient, which stopped the solver ("search direction must be a descent direction").
+fn log_softmax<F: Float>(mut h: Array2<F>) -> Array2<F> {
+    for mut row in h.rows_mut() {
+        let max = row.iter().copied().fold(F::neg_infinity(), F::max);
+        let sum = row.iter().fold(F::zero(), |acc, &v| acc + (v - max).exp());
+        let log_sum = max + sum.ln();
+        row.mapv_inplace(|v| v - log_sum);
+    }
+    h
 }
 
 /// Computes loss function of `-sum(Y * log(softmax(H))) + alpha/2 * norm(W)`
@@ -567,18 +580,20 @@ fn multi_logistic_grad<F: Float, A: Data<Elem = F>>(
     w: &Array2<F>,
 ) -> Array2<F> {
     let (log_prob, _) = multi_logistic_prob_params(x, w);
-    multi_logistic_grad_from(x, log_prob, y, alpha, w)
+    multi_logistic_grad_from(x.ncols(), |d| x.t().dot(d), log_prob, y, alpha, w)
 }
 
-/// [`multi_logistic_grad`] from `log softmax(X · W + b)` (sportello's patch).
-fn multi_logistic_grad_from<F: Float, A: Data<Elem = F>>(
-    x: &ArrayBase<A, Ix2>,
+/// [`multi_logistic_grad`] from `log softmax(X · W + b)`, with `xt_dot` computing `Xᵀ · D`
+/// (sportello's patch: `X` dense or [`SparseMatrix`]).
+fn multi_logistic_grad_from<F: Float>(
+    n_features: usize,
+    xt_dot: impl FnOnce(&Array2<F>) -> Array2<F>,
     log_prob: Array2<F>,
     y: &Array2<F>,
     alpha: F,
     w: &Array2<F>,
 ) -> Array2<F> {
-    let (params, _) = convert_params(x.ncols(), w);
+    let (params, _) = convert_params(n_features, w);
     let (n_features, n_classes) = params.dim();
     let intercept = w.nrows() > n_features;
     let mut grad = Array::zeros((n_features + intercept as usize, n_classes));
@@ -587,7 +602,7 @@ fn multi_logistic_grad_from<F: Float, A: Data<Elem = F>>(
     let prob = log_prob.mapv_into(num_traits::Float::exp);
     let diff = prob - y;
     // Compute gradient for `W` and place it at start of the grad matrix
-    let dw = x.t().dot(&diff) + (&params * alpha);
+    let dw = xt_dot(&diff) + (&params * alpha);
     grad.slice_mut(s![..n_features, ..]).assign(&dw);
     // Compute gradient for `b` and place it at end of grad matrix
     if intercept {
@@ -834,12 +849,12 @@ impl<F: Float> Memo<F> {
         }
     }
 
-    /// Runs `f` on the evaluation at `w`, computing `log softmax(X · W + b)` if `w` is not one of
-    /// the latest points.
-    fn at<A: Data<Elem = F>, R>(
+    /// Runs `f` on the evaluation at `w`, computing `log softmax(X · W + b)` with `log_prob` if
+    /// `w` is not one of the latest points.
+    fn at<R>(
         &self,
-        x: &ArrayBase<A, Ix2>,
         w: &Array2<F>,
+        log_prob: impl FnOnce() -> Array2<F>,
         f: impl FnOnce(&mut Evaluation<F>) -> R,
     ) -> R {
         // a panic while the lock was held left no half-written entry: each is pushed whole
@@ -850,7 +865,7 @@ impl<F: Float> Memo<F> {
         let index = match latest.iter().position(|e| e.w == *w) {
             Some(index) => index,
             None => {
-                let (log_prob, _) = multi_logistic_prob_params(x, w);
+                let log_prob = log_prob();
                 if latest.len() == Self::POINTS {
                     latest.pop_front();
                 }
@@ -900,7 +915,8 @@ impl<F: Float, A: Data<Elem = F>> CostFunction for LogisticRegressionProblem2<'_
     /// Apply the cost function to a parameter `p`
     fn cost(&self, p: &Self::Param) -> std::result::Result<Self::Output, argmin::core::Error> {
         let w = p.as_array();
-        let cost = self.memo.at(self.x, w, |at| {
+        let log_prob = || multi_logistic_prob_params(self.x, w).0;
+        let cost = self.memo.at(w, log_prob, |at| {
             multi_logistic_loss_from(self.x.ncols(), &at.log_prob, &self.target, self.alpha, w)
         });
         Ok(cost)
@@ -914,10 +930,19 @@ impl<F: Float, A: Data<Elem = F>> Gradient for LogisticRegressionProblem2<'_, F,
     /// Compute the gradient at parameter `p`.
     fn gradient(&self, p: &Self::Param) -> std::result::Result<Self::Param, argmin::core::Error> {
         let w = p.as_array();
-        let grad = self.memo.at(self.x, w, |at| {
+        let log_prob = || multi_logistic_prob_params(self.x, w).0;
+        let grad = self.memo.at(w, log_prob, |at| {
             let Evaluation { log_prob, grad, .. } = at;
             grad.get_or_insert_with(|| {
-                multi_logistic_grad_from(self.x, log_prob.clone(), &self.target, self.alpha, w)
+                let xt_dot = |d: &Array2<F>| self.x.t().dot(d);
+                multi_logistic_grad_from(
+                    self.x.ncols(),
+                    xt_dot,
+                    log_prob.clone(),
+                    &self.target,
+                    self.alpha,
+                    w,
+                )
             })
             .clone()
         });
