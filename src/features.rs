@@ -26,34 +26,6 @@ use crate::text::Analysis;
 /// The floating-point type of features and weights.
 pub type Float = f32;
 
-/// linfa's regression needs the whole training matrix dense in memory, so the vocabulary is
-/// narrowed to keep training within about 1.75 GiB: the matrix gets what is left of
-/// [`DENSE_MEMORY`] once [`MEMORY_PER_REQUEST`] is set aside for each request (its text,
-/// analysis and sparse row, kept through training). Both were measured on this project's data:
-/// since the analysed words are shared with the per-thread cache instead of copied, a request
-/// takes about 3.7 KiB besides its row (6.5 KiB before), and the account allows 3.75: 1756 MiB
-/// on 63,173 requests at 5944 columns is about 100 MiB, 3.7 KiB per request and the matrix, and
-/// so is 1763 MiB on 66,012 at 5648. So training on 100k requests stays under 2 GB, and smaller
-/// data gets a wider vocabulary: 63,173 requests get 5944 columns (see
-/// [`FeatureParams::dense_width`]); up to 32,926 requests the default width of 12288 fits.
-/// (The account is close, not exact: with 6.5 KiB a request, training peaked at 1752 to 1802
-/// MiB on 56,403 to 59,782 requests, and at 1551 to 1581 MiB on 63,173 at 5240 columns once
-/// the words were shared.)
-pub const DENSE_MEMORY: usize = 1664 << 20;
-
-/// The memory that training needs for each request besides its row of the dense matrix.
-pub const MEMORY_PER_REQUEST: usize = 3840;
-
-/// The matrix gets at least this much (beyond about 385,000 requests training outgrows 1.75 GiB).
-const MIN_DENSE_MEMORY: usize = 256 << 20;
-
-/// The bytes the dense training matrix of `rows` requests may take.
-pub fn dense_memory(rows: usize) -> usize {
-    DENSE_MEMORY
-        .saturating_sub(MEMORY_PER_REQUEST.saturating_mul(rows))
-        .max(MIN_DENSE_MEMORY)
-}
-
 /// How terms are extracted and selected.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct FeatureParams {
@@ -105,13 +77,6 @@ impl Default for FeatureParams {
 }
 
 impl FeatureParams {
-    /// The width of a training matrix of `rows` requests: `max_features`, narrowed to keep
-    /// the matrix within [`dense_memory`].
-    pub fn dense_width(&self, rows: usize) -> usize {
-        let values = dense_memory(rows) / std::mem::size_of::<Float>();
-        self.max_features.min((values / rows.max(1)).max(1))
-    }
-
     pub fn validate(&self) -> Result<()> {
         if self.max_features == 0 || self.max_features > 1 << 20 {
             return Err(Error::InvalidParam(format!(
@@ -508,7 +473,7 @@ impl FeatureSpace {
             .collect();
         // best score first; ties broken by the term itself so the choice is deterministic
         scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
-        let width = params.dense_width(docs.len());
+        let width = params.max_features;
         let tail = params.tail && n_labels <= crate::tail::MAX_SERVICES && width > n_labels;
         // the tail columns are part of the width
         let kept = if tail { width - n_labels } else { width };
@@ -1204,24 +1169,6 @@ mod tests {
             analysis(&["lavoro", "perso"]),
             analysis(&["lavoro", "licenziato"]),
         ]
-    }
-
-    #[test]
-    fn the_width_is_narrowed_to_the_memory_budget() {
-        let params = FeatureParams::default();
-        assert_eq!(params.dense_width(0), 12288);
-        assert_eq!(params.dense_width(32_926), 12288);
-        assert_eq!(params.dense_width(32_927), 12287);
-        assert_eq!(params.dense_width(63_173), 5944);
-        assert_eq!(params.dense_width(100_000), 3402);
-        // the matrix's own share keeps the width positive on any data
-        assert_eq!(params.dense_width(1_000_000), 67);
-        assert_eq!(params.dense_width(usize::MAX), 1);
-        // within 1.75 GiB in all by the account above
-        for rows in [10_000, 55_039, 100_000] {
-            let matrix = rows * params.dense_width(rows) * std::mem::size_of::<Float>();
-            assert!(100 * (1 << 20) + rows * MEMORY_PER_REQUEST + matrix <= 1792 << 20);
-        }
     }
 
     /// The space of [`pensions_and_lost_jobs`] with two columns, whole words only, no tail.

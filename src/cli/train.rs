@@ -68,8 +68,7 @@ pub struct Settings {
     /// L2 regularisation of the logistic regression [default: 0.1].
     #[arg(long)]
     alpha: Option<f64>,
-    /// Width of the feature vectors, narrowed on large data to keep training within about
-    /// 1.8 GiB of memory [default: 12288].
+    /// Width of the feature vectors: the number of terms kept [default: 12288].
     #[arg(long)]
     max_features: Option<usize>,
     /// Precision that answered requests should reach; sets the abstention threshold
@@ -77,7 +76,7 @@ pub struct Settings {
     #[arg(long)]
     target_precision: Option<f64>,
     /// Most L-BFGS iterations of each regression fit; the final fit, which starts from the
-    /// cross-validation models, stops at 25 or at this, whichever is fewer [default: 40].
+    /// cross-validation models, stops at 75 or at this, whichever is fewer [default: 150].
     #[arg(long)]
     max_iterations: Option<u64>,
     /// Folds of the cross-validation inside training that calibrates the confidences and the

@@ -1,16 +1,17 @@
-//! Identical feature columns merged before the dense fit, an exact reduction.
+//! Identical feature columns merged before the fit, an exact reduction.
 //!
-//! linfa's regression needs the training matrix dense, so its cost grows with the width. Many
-//! selected terms occur in exactly the same requests with the same values (the character
+//! Many selected terms occur in exactly the same requests with the same values (the character
 //! n-grams of a rare word, for one): their columns are identical. With an L2 penalty the
 //! optimum gives identical columns equal weights, so `m` identical columns `x` can be replaced
 //! by one column `√m·x`: a weight `w'` on it predicts and costs the same as `w'/√m` on each of
 //! the `m` (`m · (w'/√m) · x = w' · √m·x` and `m · (w'/√m)² = w'²`). The fit runs on the
 //! narrower matrix and its weights are spread back.
 
-use ndarray::{Array2, ShapeBuilder, s};
+use linfa_logistic::SparseMatrix;
+use ndarray::{Array2, s};
 use rustc_hash::FxHashMap;
 
+use crate::error::{Error, Result};
 use crate::features::{Float, SparseRow};
 use crate::model::linear::Linear;
 
@@ -58,22 +59,25 @@ impl ColumnGroups {
         self.scale.len()
     }
 
-    /// The merged dense matrix, one row per sparse row, stored column by column: matrixmultiply
-    /// packs the matrix into panels of a few rows each, which it reads faster from a
-    /// column-major matrix (on 15,349 × 8192 f32 with 11 services, the product by the weights
-    /// took 36 ms instead of 58, the transposed product by the residuals 50 ms instead of 58).
-    /// The same panels, so the same sums and the same model; the four fits of training on
-    /// 23,023 requests took 36.8 s instead of 39.9 s.
-    pub fn dense<F: linfa::Float>(&self, rows: &[SparseRow]) -> Array2<F> {
-        let mut x = Array2::zeros((rows.len(), self.width()).f());
-        for (i, row) in rows.iter().enumerate() {
-            for &(col, v) in row {
-                let g = self.group_of[col as usize] as usize;
-                // identical columns: every member writes the same value
-                x[[i, g]] = F::cast(v * self.scale[g]);
-            }
+    /// The merged matrix times `scale`, one row per sparse row, for linfa's sparse fit: each
+    /// group's value once (its members' values are identical), multiplied by √m.
+    pub fn sparse<F: linfa::Float>(
+        &self,
+        rows: &[SparseRow],
+        scale: Float,
+    ) -> Result<SparseMatrix<F>> {
+        // the first column of each group stands for it
+        let mut first = vec![u32::MAX; self.width()];
+        for (col, &g) in self.group_of.iter().enumerate().rev() {
+            first[g as usize] = col as u32;
         }
-        x
+        let merged = rows.iter().map(|row| {
+            row.iter().filter_map(|&(col, v)| {
+                let g = self.group_of[col as usize] as usize;
+                (first[g] == col).then(|| (g, F::cast(v * self.scale[g] * scale)))
+            })
+        });
+        SparseMatrix::from_rows(self.width(), merged).map_err(Error::from)
     }
 
     /// linfa's parameters (one row per merged column, then the intercept) that predict as
@@ -135,23 +139,31 @@ mod tests {
         ]
     }
 
+    /// The merged matrix as a dense one.
+    fn merged_dense(groups: &ColumnGroups, rows: &[SparseRow], scale: Float) -> Array2<Float> {
+        groups.sparse::<Float>(rows, scale).unwrap().to_dense()
+    }
+
     #[test]
     fn identical_columns_share_a_group() {
         let groups = ColumnGroups::find(&rows(), 5);
         assert_eq!(groups.group_of, [0, 1, 0, 2, 3]);
         assert_eq!(groups.width(), 4);
-        let x = groups.dense::<Float>(&rows());
+        let x = merged_dense(&groups, &rows(), 1.0);
+        // the group's value once, times √2, not the sum of its two members'
         assert!((x[[0, 0]] - 0.5 * 2f32.sqrt()).abs() < 1e-6);
-        let x64 = groups.dense::<f64>(&rows());
-        assert_eq!(x64, x.mapv(f64::from));
+        assert!((x[[2, 0]] - 0.3 * 2f32.sqrt()).abs() < 1e-6);
+        assert_eq!(x[[0, 1]], 0.1);
         assert_eq!(x[[1, 2]], 0.2);
         assert_eq!(x[[2, 3]], 0.0);
-        // column-major, the layout matrixmultiply packs fastest
-        assert!(x.t().is_standard_layout());
+        assert_eq!(groups.sparse::<Float>(&rows(), 1.0).unwrap().entries(), 6);
+        let x64 = groups.sparse::<f64>(&rows(), 1.0).unwrap().to_dense();
+        assert_eq!(x64, x.mapv(f64::from));
+        assert_eq!(merged_dense(&groups, &rows(), 4.0), x * 4.0);
     }
 
     #[test]
-    fn the_column_major_matrix_gives_linfa_the_same_fit() {
+    fn the_sparse_fit_is_linfas_dense_fit() {
         use linfa::Dataset;
         use linfa::traits::Fit;
         use linfa_logistic::MultiLogisticRegression;
@@ -175,18 +187,16 @@ mod tests {
             .collect();
         let y: Vec<usize> = (0..400).map(|i| (i + rows[i].len()) % 3).collect();
         let groups = ColumnGroups::find(&rows, 120);
-        let column_major = groups.dense::<Float>(&rows);
-        let row_major = column_major.as_standard_layout().into_owned();
-        assert!(row_major.is_standard_layout());
-        let fit = |x: Array2<Float>| {
-            let dataset = Dataset::new(x, ndarray::Array1::from(y.clone()));
-            let model = MultiLogisticRegression::<Float>::default()
-                .max_iterations(30)
-                .fit(&dataset)
-                .unwrap();
-            (model.params().clone(), model.intercept().clone())
-        };
-        assert_eq!(fit(column_major), fit(row_major));
+        let regression = MultiLogisticRegression::<f64>::default().max_iterations(30);
+        let sparse = groups.sparse::<f64>(&rows, 1.0).unwrap();
+        let by_sparse = regression.fit_sparse(&sparse, &y).unwrap();
+        let dataset = Dataset::new(sparse.to_dense(), ndarray::Array1::from(y.clone()));
+        let by_dense = regression.fit(&dataset).unwrap();
+        // the same problem; its sums run in another order
+        let close =
+            |a: &Array2<f64>, b: &Array2<f64>| a.iter().zip(b).all(|(a, b)| (a - b).abs() < 1e-6);
+        assert!(close(by_sparse.params(), by_dense.params()));
+        assert!(by_sparse.params().iter().any(|&w| w.abs() > 0.1));
     }
 
     #[test]
@@ -203,7 +213,7 @@ mod tests {
             }
             x
         };
-        let before = groups.dense::<Float>(&rows()).dot(&merged);
+        let before = merged_dense(&groups, &rows(), 1.0).dot(&merged);
         let after = full.dot(&spread);
         assert!(before.iter().zip(&after).all(|(a, b)| (a - b).abs() < 1e-5));
         let norm = |w: &Array2<Float>| w.iter().map(|v| v * v).sum::<Float>();
@@ -222,7 +232,7 @@ mod tests {
         };
         for scale in [1.0, 1.5, 4.0] {
             let params = groups.linfa_params(&linear, scale);
-            let x = groups.dense::<Float>(&rows()) * scale;
+            let x = merged_dense(&groups, &rows(), scale);
             let weights = params.slice(s![..groups.width(), ..]);
             let intercept = params.row(groups.width());
             for (i, row) in rows().iter().enumerate() {

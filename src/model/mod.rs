@@ -9,7 +9,6 @@ mod linear;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::OnceLock;
 
-use linfa::prelude::*;
 use linfa_logistic::MultiLogisticRegression;
 use ndarray::{Array1, Array2};
 use rayon::prelude::*;
@@ -26,7 +25,7 @@ use crate::catalog::Catalog;
 use crate::data::Example;
 use crate::error::{Error, Result};
 use crate::eval::{self, Metrics};
-use crate::features::{FeatureParams, FeatureSpace, Float, Occurrence, SparseRow};
+use crate::features::{FeatureSpace, Float, Occurrence, SparseRow};
 use crate::redact::{Kind, redact};
 use crate::text::{Analysis, TextAnalyzer};
 
@@ -61,8 +60,8 @@ pub struct TrainingSummary {
     /// again, at another feature scale or in f64 (see `ATTEMPTS`), counted once per restart.
     #[serde(default)]
     pub solver_refits: usize,
-    /// Fits whose solver stalled at every scale, and in f64 where its matrix fit in memory (the
-    /// attempt with the lowest loss was kept): the model is then weaker than it should be.
+    /// Fits whose solver stalled at every scale and in f64 (the attempt with the lowest loss was
+    /// kept): the model is then weaker than it should be.
     #[serde(default)]
     pub solver_stalled: usize,
 }
@@ -166,25 +165,18 @@ thread_local! {
 
 /// How a fit can be attempted: linfa's solver in f32 at four scales of the features (alpha and
 /// the weights are rescaled so that the objective and its optimum stay the same), then once in
-/// f64, where its sums are exact enough for its line search (at twice the memory and time, so
-/// only last, and only when its matrix fits in the memory that the f32 matrix of all the training
-/// requests may take, [`crate::features::dense_memory`]: with the default 2 folds, the
-/// cross-validation fits (about half the rows each) about whenever the width is narrowed, and at
-/// the default width the final fit of up to 17,082 requests). Its L-BFGS can stall: after a few
-/// iterations it proposes a direction that goes uphill, or its line search cannot shorten the
-/// step enough (argmin's smallest step is √ε, 3.5e-4 in f32), and linfa returns the best point
-/// so far without an error. Which scale stalls depends on the data and the width: on 24,110
-/// requests at 11,133 columns scale 1 stalled on two folds of three and 2 converged on all; on
-/// the benchmark's 10,000 synthetic requests (halves of two requests of a service) 2 stalled on
-/// two folds and took 21 s to converge on the third, where 1 converged on all in 6 s. So the
-/// attempts of a fit follow [`attempt_order`]: first the f32 attempt that converged from its own
-/// start in the previous fit of the same training. A stalled point can trap the next attempts
-/// too: on the synthetic set at 8192 columns, going on from a stall at 1.5, 4 and f64 took
-/// 276 s and left two fits stalled, where starting the second attempt afresh took 24 s with
-/// none. So the second attempt starts afresh (from zero, or for the final fit from the folds'
+/// f64 (at twice the memory and time, so only last). linfa's L-BFGS used to stall often: its
+/// log-softmax subtracted the largest logit of the whole matrix, not each row's, so a request
+/// whose logits all lay far below it got a wrong loss and gradient, and after a few iterations
+/// the solver stopped ("search direction must be a descent direction") without an error. The
+/// vendored linfa now subtracts each row's maximum (`vendor/linfa-logistic/PATCH.md`); on the
+/// 79,960 shipped requests at 12,288 columns, every scale stalled after 15 or 16 iterations from
+/// zero before the fix, in f32 and in f64 alike, and no fit stalls after it. The attempts stay as
+/// a safeguard. They follow [`attempt_order`]: first the f32 attempt that converged from its own
+/// start in the previous fit of the same training. A stalled point can trap the next attempts,
+/// so the second attempt starts afresh (from zero, or for the final fit from the folds'
 /// averaged weights); later ones go on from the best point (the lowest loss so far), which
-/// rescued fits that had stalled at every scale from zero (on 14,615 requests, with all terms
-/// normalised together).
+/// rescued fits that had stalled at every scale from zero.
 const ATTEMPTS: [(Precision, Float); 5] = [
     (Precision::Single, 1.0),
     (Precision::Single, 2.0),
@@ -207,25 +199,12 @@ enum Precision {
     Double,
 }
 
-impl Precision {
-    /// Whether a dense matrix of `rows` × `width` in this precision fits in `memory` bytes
-    /// (f32 always does: the width was narrowed for it).
-    fn fits(self, rows: usize, width: usize, memory: usize) -> bool {
-        match self {
-            Precision::Single => true,
-            Precision::Double => {
-                rows.saturating_mul(width)
-                    .saturating_mul(std::mem::size_of::<f64>())
-                    <= memory
-            }
-        }
-    }
-}
-
 /// A fit has stalled when the norm of its objective's gradient is still more than this share of
-/// the norm at zero weights. Converged fits end at 0.005–0.045 on the shipped data, stalled ones
-/// at 0.3–2.7 (measured with [`Linear::objective`]).
-const STALLED_GRADIENT: f64 = 0.1;
+/// the norm at zero weights (measured with [`Linear::objective`]). On the 79,960 shipped
+/// requests the folds' fits end at 0.0006 and 0.0012 and the final fit at 0.003; before the
+/// log-softmax fix stalled fits ended at 0.12 to 0.21, and one at 0.099, which the earlier
+/// bound of 0.1 took for converged (its fold's loss was 2.4 times the converged one's).
+const STALLED_GRADIENT: f64 = 0.05;
 
 /// How a fit went: how many times the solver stalled and was tried again at another scale, and
 /// whether even the last attempt stalled (the attempt with the lowest loss is kept).
@@ -239,8 +218,8 @@ struct FitOutcome {
     converged_with: Option<usize>,
 }
 
-/// One attempt of [`fit_linear`]: linfa's solver in the float type `$float` on the merged matrix
-/// times `scale`, started from `from` (or zero), with a fresh L-BFGS history; the model of the
+/// One attempt of [`fit_linear`]: linfa's solver in the float type `$float` on the merged sparse
+/// matrix times `scale`, started from `from` (or zero), with a fresh L-BFGS history; the model of the
 /// original columns, or an error. The matrix lives only for the attempt, so two attempts'
 /// matrices never coexist. A macro rather than a generic function because linfa-logistic's
 /// float trait is private.
@@ -248,8 +227,6 @@ macro_rules! fit_attempt {
     ($float:ty, $n_services:expr, $groups:expr, $rows:expr, $y:expr, $params:expr, $scale:expr, $from:expr) => {{
         let (groups, params, scale): (&ColumnGroups, &ClassifierParams, Float) =
             ($groups, $params, $scale);
-        let records = groups.dense::<$float>($rows) * <$float>::from(scale);
-        let dataset = Dataset::new(records, Array1::from($y.to_vec()));
         let mut regression = MultiLogisticRegression::<$float>::default()
             .alpha(params.alpha as $float * <$float>::from(scale * scale))
             .max_iterations(params.max_iterations)
@@ -258,9 +235,9 @@ macro_rules! fit_attempt {
             let start = groups.linfa_params(from, scale).mapv(<$float>::from);
             regression = regression.initial_params(start);
         }
-        regression
-            .fit(&dataset)
-            .map_err(Error::from)
+        groups
+            .sparse::<$float>($rows, scale)
+            .and_then(|records| regression.fit_sparse(&records, $y).map_err(Error::from))
             .and_then(|fit| {
                 let merged =
                     Linear::from_linfa(fit.classes(), fit.params(), fit.intercept(), $n_services)?;
@@ -280,8 +257,8 @@ struct Start<'a> {
 
 /// Fits linfa's multinomial logistic regression on sparse rows of `width` columns, identical
 /// columns merged (see [`columns`]), from `start`. A stalled solver goes on with the next
-/// attempt, afresh or from the best point so far, always with a fresh L-BFGS history. `memory`
-/// is the most bytes an attempt's dense matrix may take (the attempts' matrices never coexist).
+/// attempt, afresh or from the best point so far, always with a fresh L-BFGS history. Each
+/// attempt builds its own sparse matrix (in its precision and scale), dropped after it.
 /// A stall can come early (on 24,110 requests scale 1 stalled after 4.6 s where a fit takes
 /// 14 s) or late (21 s on the benchmark's synthetic set, where a fit takes 6 s).
 fn fit_linear(
@@ -291,7 +268,6 @@ fn fit_linear(
     y: &[usize],
     params: &ClassifierParams,
     start: Start,
-    memory: usize,
 ) -> Result<(Linear, FitOutcome)> {
     let Start { init, first } = start;
     let groups = ColumnGroups::find(rows, width);
@@ -302,9 +278,6 @@ fn fit_linear(
     let mut attempts = 0;
     for index in attempt_order(first) {
         let (precision, scale) = ATTEMPTS[index];
-        if !precision.fits(rows.len(), groups.width(), memory) {
-            continue;
-        }
         attempts += 1;
         // the first two attempts start from `init`, later ones from the best point so far
         let from = if attempts <= 2 {
@@ -410,15 +383,8 @@ impl Classifier {
             .collect::<Result<_>>()?;
         check_cancel(observer)?;
 
-        // Out-of-fold logits from cross-validation. The folds keep the final fit's width, which
-        // the memory budget may narrow, so that the cross-validation figures and the calibration
-        // describe the model that ships.
-        let fold_features = FeatureParams {
-            max_features: params.features.dense_width(examples.len()),
-            ..params.features
-        };
-        // what the f32 matrix of all the requests may take, and so any attempt's matrix
-        let memory = crate::features::dense_memory(examples.len());
+        // Out-of-fold logits from cross-validation, at the final fit's width, so that the
+        // cross-validation figures and the calibration describe the model that ships.
         let folds = eval::stratified_folds(&y, n_folds, params.seed);
         // per fold: (example index, out-of-fold logits) of its held-out examples
         struct Fold {
@@ -436,7 +402,7 @@ impl Classifier {
             let train_docs: Vec<&Analysis> = train.iter().map(|&i| &analyses[i]).collect();
             let train_y: Vec<usize> = train.iter().map(|&i| y[i]).collect();
             let (space, rows) =
-                FeatureSpace::fit_with_rows(&train_docs, &train_y, labels.len(), fold_features)?;
+                FeatureSpace::fit_with_rows(&train_docs, &train_y, labels.len(), params.features)?;
             let (linear, outcome) = fit_linear(
                 labels.len(),
                 space.width(),
@@ -444,7 +410,6 @@ impl Classifier {
                 &train_y,
                 params,
                 Start { init: None, first },
-                memory,
             )?;
             let logits = test
                 .iter()
@@ -461,11 +426,8 @@ impl Classifier {
                 outcome,
             })
         };
-        // Folds run one at a time, each fit on both cores (matrixmultiply's threads): its
-        // products are bound by memory bandwidth, so two folds at once took longer than one after
-        // the other (42.9 s against 38.8 s of training on 19,743 requests), with a quarter more
-        // peak memory, for the same model.
-        // Each fit tries first the attempt that converged in the fit before it.
+        // Folds run one at a time, each fit's products on both cores; each fit tries first the
+        // attempt that converged in the fit before it.
         let mut fold_models: Vec<Fold> = Vec::with_capacity(n_folds);
         let mut first = None;
         for fold in 0..n_folds {
@@ -528,7 +490,6 @@ impl Classifier {
                 init: Some(&start),
                 first,
             },
-            memory,
         )?;
         let outcomes: Vec<FitOutcome> = fold_models
             .iter()
@@ -947,20 +908,10 @@ mod tests {
     }
 
     #[test]
-    fn the_f64_attempt_runs_only_within_the_memory_budget() {
-        assert!(Precision::Double.fits(1, 1 << 27, 1 << 30));
-        assert!(!Precision::Double.fits(1, (1 << 27) + 1, 1 << 30));
-        assert!(Precision::Single.fits(usize::MAX, 2, 0));
-        assert!(!Precision::Double.fits(16_000, 10_600, 1 << 30));
-        assert!(!Precision::Double.fits(usize::MAX, 2, 1 << 30));
-    }
-
-    #[test]
     fn the_next_fit_starts_with_the_attempt_that_converged() {
         let (rows, y) = separable_rows();
         let params = ClassifierParams::default().alpha(1e-2);
-        let (_, outcome) =
-            fit_linear(3, 40, &rows, &y, &params, Start::default(), 1 << 30).unwrap();
+        let (_, outcome) = fit_linear(3, 40, &rows, &y, &params, Start::default()).unwrap();
         assert_eq!((outcome.refits, outcome.converged_with), (0, Some(0)));
         // told to, it starts at scale 2, and reports that one
         let (_, outcome) = fit_linear(
@@ -973,7 +924,6 @@ mod tests {
                 init: None,
                 first: Some(1),
             },
-            1 << 30,
         )
         .unwrap();
         assert_eq!((outcome.refits, outcome.converged_with), (0, Some(1)));
@@ -990,8 +940,7 @@ mod tests {
             max_iterations: 2,
             ..ClassifierParams::default().alpha(alpha)
         };
-        let (chained, outcome) =
-            fit_linear(3, 40, &rows, &y, &params, Start::default(), 1 << 30).unwrap();
+        let (chained, outcome) = fit_linear(3, 40, &rows, &y, &params, Start::default()).unwrap();
         assert!(outcome.refits >= 1);
         // the optimum, from a fit left to converge
         let converging = ClassifierParams {
@@ -999,7 +948,7 @@ mod tests {
             ..params.clone()
         };
         let (optimum, outcome) =
-            fit_linear(3, 40, &rows, &y, &converging, Start::default(), 1 << 30).unwrap();
+            fit_linear(3, 40, &rows, &y, &converging, Start::default()).unwrap();
         assert_eq!(outcome.refits, 0);
         // one attempt of two iterations, as the first one runs it
         let groups = ColumnGroups::find(&rows, 40);
