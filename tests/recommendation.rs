@@ -116,15 +116,16 @@ fn recommendation_survives_letters_and_missing_accents() {
 fn a_request_read_only_in_part_is_answered_less_confidently() {
     let known = "contributi";
     // Georgian: "hello, I worked in a factory for three years and now I am left without work,
-    // what should I do" (the training data holds a few Georgian requests, so the tokenizer keeps
-    // these words, and the model knows almost none of them)
+    // what should I do" (the training data holds some Georgian requests, so the tokenizer keeps
+    // these words, and the model knows few of them: less than a fifth of the 14 words with
+    // "contributi" until round 70 added Georgian requests, 3 of 14 since)
     let unknown =
         "გამარჯობა მე სამი წელი ვმუშაობდი ქარხანაში და ახლა უმუშევარი დავრჩი რა უნდა გავაკეთო";
     let alone = MODEL.score(known).unwrap();
     let mixed = MODEL.score(&format!("{unknown} {known}")).unwrap();
     assert_eq!(alone.word_coverage, 1.0);
     assert!(
-        mixed.word_coverage < 0.2,
+        mixed.word_coverage < 0.3,
         "coverage {}",
         mixed.word_coverage
     );
