@@ -1,10 +1,10 @@
 //! The tail: terms left out of the vocabulary that still lean to one service.
 //!
-//! linfa's regression needs the training matrix dense, so the vocabulary keeps only the few
-//! thousand terms most associated with a service (see [`crate::features`]). The tens of
-//! thousands of rarer word terms and word pairs left out (other languages, unusual words,
-//! telegraphic pairs) are not lost: each one that leans to a service (most of the training
-//! requests that contain it have that service) counts in that service's *tail column*.
+//! The vocabulary keeps only the terms most associated with a service, 12,288 by default (see
+//! [`crate::features`]). The tens of thousands of rarer word terms and word pairs left out
+//! (other languages, unusual words, telegraphic pairs) are not lost: each one that leans to a
+//! service (most of the training requests that contain it have that service) counts in that
+//! service's *tail column*.
 //!
 //! The index stores no strings, only a 48-bit key per term: the top 40 bits of its FNV-1a hash
 //! and the service in the low byte, sorted, so that a model loads it with one base64 decoding

@@ -317,7 +317,7 @@ pub fn print_train_summary(
     if s.solver_stalled > 0 {
         writeln!(
             out,
-            "sportello: warning: the regression solver stalled at every feature scale (and in f64 where it fit in memory) in {} \
+            "sportello: warning: the regression solver stalled at every feature scale and in f64 in {} \
              of the {} fits; the model is weaker than it should be (try other --alpha or more \
              --max-iterations)",
             s.solver_stalled,

@@ -74,7 +74,9 @@ impl ColumnGroups {
         let merged = rows.iter().map(|row| {
             row.iter().filter_map(|&(col, v)| {
                 let g = self.group_of[col as usize] as usize;
-                (first[g] == col).then(|| (g, F::cast(v * self.scale[g] * scale)))
+                // in F, so that an f64 fit gets its values at full precision
+                let value = F::cast(v) * F::cast(self.scale[g]) * F::cast(scale);
+                (first[g] == col).then_some((g, value))
             })
         });
         SparseMatrix::from_rows(self.width(), merged).map_err(Error::from)
@@ -196,6 +198,8 @@ mod tests {
         let close =
             |a: &Array2<f64>, b: &Array2<f64>| a.iter().zip(b).all(|(a, b)| (a - b).abs() < 1e-6);
         assert!(close(by_sparse.params(), by_dense.params()));
+        let (a, b) = (by_sparse.intercept(), by_dense.intercept());
+        assert!(a.iter().zip(b).all(|(a, b)| (a - b).abs() < 1e-6));
         assert!(by_sparse.params().iter().any(|&w| w.abs() > 0.1));
     }
 

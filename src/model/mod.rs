@@ -471,8 +471,8 @@ impl Classifier {
         let all_docs: Vec<&Analysis> = analyses.iter().collect();
         let (space, rows) =
             FeatureSpace::fit_with_rows(&all_docs, &y, labels.len(), params.features)?;
-        // The final fit starts from the folds' models, averaged term by term: in 25 iterations
-        // it reaches a lower loss than 40 from zero (README, "How it works").
+        // The final fit starts from the folds' models, averaged term by term, so it needs fewer
+        // iterations than a fit from zero (README, "How it works").
         let folds_view: Vec<(&FeatureSpace, &Linear)> =
             fold_models.iter().map(|f| (&f.space, &f.linear)).collect();
         let start = average_weights(&space, &folds_view);

@@ -531,9 +531,9 @@ fn multi_logistic_prob_params<'a, F: Float, A: Data<Elem = F>>(
 
 /// `log(softmax(H))` of each row of `H`, computed as `H - log(sum(exp(H)))` row by row with
 /// each row's own maximum subtracted first (sportello's patch, shared with [`sparse`]).
-/// [`log_sum_exp`] subtracts the maximum of the whole matrix: a row whose logits were all more
-/// than about 35 (in f64; 87 in f32) below it summed to 0, clamped to 1e-15, and got a wrong
-/// loss and gradient, which stopped the solver ("search direction must be a descent direction").
+/// `log_sum_exp` subtracts the maximum of the whole matrix: a row whose logits were all more
+/// than about 35 below it (ln 1e15, in f32 and f64 alike) summed to less than 1e-15, was
+/// clamped to 1e-15, and got a wrong loss and gradient, which stopped the solver ("search direction must be a descent direction").
 fn log_softmax<F: Float>(mut h: Array2<F>) -> Array2<F> {
     for mut row in h.rows_mut() {
         let max = row.iter().copied().fold(F::neg_infinity(), F::max);
@@ -1347,6 +1347,30 @@ mod test {
         let data = array![[3.3, 0.4, -2.1], [0.4, 2.2, -0.1], [1., 0., -1.]];
         let out = log_sum_exp(&data, Axis(1));
         assert_abs_diff_eq!(out, array![3.35783, 2.43551, 1.40761], epsilon = 1e-5);
+    }
+
+    #[test]
+    fn log_softmax_subtracts_each_rows_maximum() {
+        // sportello's patch: the second row is the first shifted down by 100; log-softmax does
+        // not change with a shift, so both rows must come out the same
+        let reference = [-(1.0 + 1f64.exp()).ln(), 1.0 - (1.0 + 1f64.exp()).ln()];
+        let h = array![[0.0, 1.0], [-100.0, -99.0]];
+        for row in log_softmax(h.clone()).rows() {
+            assert_abs_diff_eq!(row[0], reference[0], epsilon = 1e-12);
+            assert_abs_diff_eq!(row[1], reference[1], epsilon = 1e-12);
+        }
+        let h32 = h.mapv(|v| v as f32);
+        for row in log_softmax(h32.clone()).rows() {
+            assert_abs_diff_eq!(row[0], reference[0] as f32, epsilon = 1e-5);
+            assert_abs_diff_eq!(row[1], reference[1] as f32, epsilon = 1e-5);
+        }
+        // what the whole matrix's maximum gave the second row: its sum of exponentials fell
+        // under the 1e-15 clamp
+        let old = &h
+            - log_sum_exp(&h, Axis(1))
+                .into_shape_with_order((2, 1))
+                .unwrap();
+        assert!((old[[1, 0]] - reference[0]).abs() > 50.0);
     }
 
     #[test]

@@ -342,6 +342,45 @@ mod tests {
     }
 
     #[test]
+    fn products_over_several_chunks_are_the_dense_ones_on_any_number_of_threads() {
+        // more rows and columns than two chunks, a few entries per row
+        let (nrows, ncols, k) = (3 * CHUNK + 17, 2 * CHUNK + 5, 3);
+        let mut state = 11u64;
+        let mut next = || {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 33) as usize
+        };
+        let rows: Vec<Vec<(usize, f64)>> = (0..nrows)
+            .map(|_| {
+                (0..next() % 9)
+                    .map(|_| (next() % ncols, (next() % 1000) as f64 / 250.0 - 2.0))
+                    .collect()
+            })
+            .collect();
+        let x = SparseMatrix::from_rows(ncols, rows).unwrap();
+        let dense = x.to_dense();
+        let w = Array2::from_shape_fn((ncols, k), |(i, j)| ((i * 7 + j * 3) % 11) as f64 - 5.0);
+        let d = Array2::from_shape_fn((nrows, k), |(i, j)| ((i * 5 + j) % 13) as f64 / 4.0 - 1.5);
+        let close = |a: &Array2<f64>, b: &Array2<f64>| {
+            a.shape() == b.shape() && a.iter().zip(b).all(|(a, b)| (a - b).abs() < 1e-9)
+        };
+        let on_threads = |threads: usize| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap()
+                .install(|| (x.dot(w.view()), x.t_dot(&d)))
+        };
+        let (xw, xtd) = on_threads(1);
+        assert!(close(&xw, &dense.dot(&w)));
+        assert!(close(&xtd, &dense.t().dot(&d)));
+        // bit for bit the same on more threads
+        assert_eq!(on_threads(3), (xw, xtd));
+    }
+
+    #[test]
     fn bad_entries_are_refused() {
         let out_of_range = SparseMatrix::<f64>::from_rows(2, vec![vec![(2, 1.0)]]);
         assert!(matches!(
