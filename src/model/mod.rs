@@ -170,8 +170,9 @@ thread_local! {
 /// whose logits all lay far below it got a wrong loss and gradient, and after a few iterations
 /// the solver stopped ("search direction must be a descent direction") without an error. The
 /// vendored linfa now subtracts each row's maximum (`vendor/linfa-logistic/PATCH.md`); on the
-/// 79,960 shipped requests at 12,288 columns, every scale stalled after 15 or 16 iterations from
-/// zero before the fix, in f32 and in f64 alike, and no fit stalls after it. The attempts stay as
+/// 79,960 shipped requests at 12,288 columns, every attempt from zero (f32 at scales 1 and 2 on
+/// both folds, f64 in a trial) stalled after 15 or 16 iterations before the fix, and no fit
+/// stalls after it. The attempts stay as
 /// a safeguard. They follow [`attempt_order`]: first the f32 attempt that converged from its own
 /// start in the previous fit of the same training. A stalled point can trap the next attempts,
 /// so the second attempt starts afresh (from zero, or for the final fit from the folds'
