@@ -159,8 +159,14 @@ mod tests {
         assert_eq!(x[[1, 2]], 0.2);
         assert_eq!(x[[2, 3]], 0.0);
         assert_eq!(groups.sparse::<Float>(&rows(), 1.0).unwrap().entries(), 6);
+        // in f64 the product is taken in f64: the same values to f32's precision
         let x64 = groups.sparse::<f64>(&rows(), 1.0).unwrap().to_dense();
-        assert_eq!(x64, x.mapv(f64::from));
+        assert!(
+            x64.iter()
+                .zip(&x)
+                .all(|(a, &b)| (a - f64::from(b)).abs() < 1e-7)
+        );
+        assert_eq!(x64[[2, 0]], f64::from(0.3f32) * f64::from(2f32.sqrt()));
         assert_eq!(merged_dense(&groups, &rows(), 4.0), x * 4.0);
     }
 
