@@ -75,8 +75,7 @@ impl ColumnGroups {
             row.iter().filter_map(|&(col, v)| {
                 let g = self.group_of[col as usize] as usize;
                 // in F, so that an f64 fit gets its values at full precision
-                let value = F::cast(v) * F::cast(self.scale[g]) * F::cast(scale);
-                (first[g] == col).then_some((g, value))
+                (first[g] == col).then(|| (g, F::cast(v) * F::cast(self.scale[g]) * F::cast(scale)))
             })
         });
         SparseMatrix::from_rows(self.width(), merged).map_err(Error::from)

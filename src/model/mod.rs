@@ -384,8 +384,7 @@ impl Classifier {
             .collect::<Result<_>>()?;
         check_cancel(observer)?;
 
-        // Out-of-fold logits from cross-validation, at the final fit's width, so that the
-        // cross-validation figures and the calibration describe the model that ships.
+        // Out-of-fold logits from cross-validation, for the figures and the calibration.
         let folds = eval::stratified_folds(&y, n_folds, params.seed);
         // per fold: (example index, out-of-fold logits) of its held-out examples
         struct Fold {

@@ -274,15 +274,26 @@ impl<C: Ord + Clone, F: Float, D: Data<Elem = F>, T: AsSingleTargets<Elem = C>>
         let (classes, target) = label_classes_multi(y)?;
         self.validate_data(x, &target)?;
         let problem = self.setup_problem(x, target);
-        let solver = self.setup_solver();
-        let init_params = self.setup_init_params((x.ncols(), classes.len()));
-        let result = self.run_solver(problem, solver, init_params)?;
+        self.fit_multi(problem, x.ncols(), classes)
+    }
+}
 
+impl<F: Float> ValidMultiLogisticRegression<F> {
+    /// Solves a multinomial `problem` of `n_features` features and these classes, and unpacks
+    /// the fitted model (sportello's patch: shared by the dense fit and [`sparse`]'s).
+    fn fit_multi<C: PartialOrd + Clone, P: SolvableProblem<F, Ix2, Solver = LBFGSType2<F>>>(
+        &self,
+        problem: P,
+        n_features: usize,
+        classes: Vec<C>,
+    ) -> Result<MultiFittedLogisticRegression<F, C>> {
+        let dims = (n_features, classes.len());
+        let result = self.run_solver(problem, self.setup_solver(), self.setup_init_params(dims))?;
         let params = result
             .state
             .best_param
-            .unwrap_or(self.setup_init_params((x.ncols(), classes.len())));
-        let (w, intercept) = convert_params(x.ncols(), params.as_array());
+            .unwrap_or(self.setup_init_params(dims));
+        let (w, intercept) = convert_params(n_features, params.as_array());
         Ok(MultiFittedLogisticRegression::new(
             intercept.to_owned(),
             w.to_owned(),
@@ -533,7 +544,8 @@ fn multi_logistic_prob_params<'a, F: Float, A: Data<Elem = F>>(
 /// each row's own maximum subtracted first (sportello's patch, shared with [`sparse`]).
 /// `log_sum_exp` subtracts the maximum of the whole matrix: a row whose logits were all more
 /// than about 35 below it (ln 1e15, in f32 and f64 alike) summed to less than 1e-15, was
-/// clamped to 1e-15, and got a wrong loss and gradient, which stopped the solver ("search direction must be a descent direction").
+/// clamped to 1e-15, and got a wrong loss and gradient, which stopped the solver ("search
+/// direction must be a descent direction").
 fn log_softmax<F: Float>(mut h: Array2<F>) -> Array2<F> {
     for mut row in h.rows_mut() {
         let max = row.iter().copied().fold(F::neg_infinity(), F::max);

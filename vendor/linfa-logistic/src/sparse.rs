@@ -285,18 +285,7 @@ impl<F: Float> LogisticRegressionValidParams<F, Ix2> {
             alpha: self.alpha,
             memo: Memo::new(),
         };
-        let dims = (x.ncols(), classes.len());
-        let result = self.run_solver(problem, self.setup_solver(), self.setup_init_params(dims))?;
-        let params = result
-            .state
-            .best_param
-            .unwrap_or(self.setup_init_params(dims));
-        let (w, intercept) = convert_params(x.ncols(), params.as_array());
-        Ok(MultiFittedLogisticRegression::new(
-            intercept.to_owned(),
-            w.to_owned(),
-            classes,
-        ))
+        self.fit_multi(problem, x.ncols(), classes)
     }
 }
 
