@@ -782,7 +782,7 @@ impl FeatureSpace {
                 highest = highest.max(col / 64);
             }
             let mut row = Vec::with_capacity(distinct);
-            // each block's sum in a register of its own: adding 0 leaves the other one exact
+            // each block's sum in a register of its own, the other one given an exact 0
             let (mut in_words, mut in_chars) = (0.0 as Float, 0.0 as Float);
             // (no occurrence: lowest > highest, nothing to read)
             let words = seen.iter_mut().enumerate().take(highest + 1).skip(lowest);
@@ -799,9 +799,14 @@ impl FeatureSpace {
                         1.0 + (tf as Float).ln()
                     };
                     let value = weight * self.idf[col];
-                    let in_characters = self.index.block(col) as Float;
-                    in_words += value * value * (1.0 - in_characters);
-                    in_chars += value * value * in_characters;
+                    let square = value * value;
+                    let (to_words, to_chars) = if self.index.block(col) == 1 {
+                        (0.0, square)
+                    } else {
+                        (square, 0.0)
+                    };
+                    in_words += to_words;
+                    in_chars += to_chars;
                     row.push((col as u32, value));
                 }
             }
@@ -1248,7 +1253,13 @@ mod tests {
         let space = FeatureSpace::fit(&refs, &[0, 0, 1, 1], 2, params).unwrap();
         let row = space.transform(&analysis(&["pensione", "di", "vecchiaia", "vecchiaia"]));
         let is_chars = |col: u32| Block::of(&space.terms[col as usize]) == Block::Characters;
-        // the index's bit per column says the block its term's prefix does
+        // the index's bit per column says the block its term's prefix does, in a last word
+        // of bits that is only partly used too
+        assert!(
+            space.width() > 64 && !space.width().is_multiple_of(64),
+            "{}",
+            space.width()
+        );
         for (col, term) in space.terms.iter().enumerate() {
             assert_eq!(space.index.block(col), Block::of(term) as usize, "{term}");
         }
@@ -1317,7 +1328,14 @@ mod tests {
                         .chunk_by(|a, b| a == b)
                         .map(|c| (c[0], (1.0 + (c.len() as Float).ln()) * space.idf[c[0] as usize]))
                         .collect();
-                    proptest::prop_assert_eq!(space.weighted(&occurrences).0, by_sorting);
+                    let (row, squares) = space.weighted(&occurrences);
+                    proptest::prop_assert_eq!(&row, &by_sorting);
+                    // each block's sum of squares, added in column order
+                    let mut by_block = [0.0 as Float; 2];
+                    for &(col, v) in &by_sorting {
+                        by_block[Block::of(&space.terms[col as usize]) as usize] += v * v;
+                    }
+                    proptest::prop_assert_eq!(squares, by_block);
                 }
             }
         }
