@@ -122,8 +122,9 @@ pub struct Occurrence {
 
 /// What [`visit_terms`] reports, in order of appearance.
 enum Visit<'a> {
-    /// A term and the words it comes from.
-    Term(&'a str, usize, usize),
+    /// The `b:` term of a word and the next one kept (politeness formulas are skipped), with
+    /// their positions. Comes after the first word's `WordTerm`.
+    Pair(&'a str, usize, usize),
     /// The `w:` term of the word at this position: it depends on the word alone.
     WordTerm(&'a str, usize),
     /// The `s:` terms of the word at this position, one per piece, when it has more than one:
@@ -157,7 +158,7 @@ fn visit_terms(analysis: &Analysis, params: &FeatureParams, mut visit: impl FnMu
         visit(Visit::WordTerm(word, i));
         if let (true, Some(&j)) = (params.word_bigrams, kept.get(k + 1)) {
             term(&mut buf, "b:", &[word, " ", word_at(j)]);
-            visit(Visit::Term(&buf, i, j));
+            visit(Visit::Pair(&buf, i, j));
         }
         if has_piece_terms(analysis, i, params) {
             visit(Visit::PieceTerms(i));
@@ -237,7 +238,7 @@ fn visit_all_terms(
 ) {
     let mut buf = String::new();
     visit_terms(analysis, params, |v| match v {
-        Visit::Term(text, first, last) => visit(text, first, last),
+        Visit::Pair(text, first, last) => visit(text, first, last),
         Visit::WordTerm(word, i) => visit(word_term(word, &mut buf), i, i),
         Visit::PieceTerms(i) => piece_terms(&analysis.pieces[i], |term| visit(term, i, i)),
         Visit::CharTerms(word, i) => char_terms(word, params, |gram| visit(gram, i, i)),
@@ -284,11 +285,29 @@ struct WordColumns {
     chars: Vec<u32>,
 }
 
-/// Per-thread cache of [`WordColumns`] for the feature space used last.
+/// Per-thread cache of [`WordColumns`] and of pairs' columns for the feature space used last.
 #[derive(Default)]
 struct WordCache {
     space: u64,
-    words: hashbrown::HashMap<String, WordColumns, rustc_hash::FxBuildHasher>,
+    /// Each word seen (as the terms spell it) and its number: its place in `words`.
+    numbers: hashbrown::HashMap<String, u32, rustc_hash::FxBuildHasher>,
+    words: Vec<WordColumns>,
+    /// The column of the pair term of two words, by their numbers (`None`: not a column).
+    pairs: hashbrown::HashMap<(u32, u32), Option<u32>, rustc_hash::FxBuildHasher>,
+}
+
+impl WordCache {
+    /// Starts again for `space` when it is another feature space or the cache is full.
+    fn prepare(&mut self, space: u64) {
+        if self.space != space || self.words.len() > WORD_CACHE_MAX {
+            self.space = space;
+            self.numbers.clear();
+            self.words.clear();
+            self.pairs.clear();
+        } else if self.pairs.len() > PAIR_CACHE_MAX {
+            self.pairs.clear();
+        }
+    }
 }
 
 /// Occurrences reserved per word of a request before they are looked up.
@@ -296,6 +315,9 @@ const OCCURRENCES_PER_WORD: usize = 16;
 
 /// Distinct words the cache holds before it starts again (a few MiB per thread).
 const WORD_CACHE_MAX: usize = 50_000;
+
+/// Distinct pairs of words the cache holds before it forgets them (a few MiB per thread).
+const PAIR_CACHE_MAX: usize = 200_000;
 
 thread_local! {
     static WORD_COLUMNS: std::cell::RefCell<WordCache> = std::cell::RefCell::default();
@@ -562,7 +584,7 @@ impl FeatureSpace {
         visit_terms(doc, &self.params, |v| {
             let (term, first, last) = match v {
                 Visit::WordTerm(word, i) => (word_term(word, &mut buf), i, i),
-                Visit::Term(term, i, j) if term.starts_with("b:") => (term, i, j),
+                Visit::Pair(term, i, j) => (term, i, j),
                 _ => return,
             };
             let column = tail_counts
@@ -646,10 +668,7 @@ impl FeatureSpace {
     /// lookup instead of one per piece and character n-gram.
     pub fn occurrences(&self, doc: &Analysis) -> Vec<Occurrence> {
         WORD_COLUMNS.with_borrow_mut(|cache| {
-            if cache.space != self.index.id || cache.words.len() > WORD_CACHE_MAX {
-                cache.space = self.index.id;
-                cache.words.clear();
-            }
+            cache.prepare(self.index.id);
             // room for a word's terms and its pair, pieces and character n-grams, most often
             let mut out = Vec::with_capacity(doc.words.len() * OCCURRENCES_PER_WORD);
             let mut push = |column: u32, first: usize, last: usize| {
@@ -660,17 +679,32 @@ impl FeatureSpace {
                 })
             };
             let mut buf = String::new();
+            // the number of the word whose terms come now, and of the next one when its pair
+            // has already looked it up
+            let mut current = 0;
+            let mut ahead: Option<(usize, u32)> = None;
             // a word's `s:` and `c:` columns, looked up with its `w:` column, which comes first
             let mut word_pieces: Vec<u32> = Vec::new();
             let mut word_chars: Vec<u32> = Vec::new();
             visit_terms(doc, &self.params, |v| match v {
-                Visit::Term(text, first, last) => {
-                    if let Some(column) = self.column(text) {
+                Visit::Pair(text, first, last) => {
+                    let next = spelled_out(&doc.words[last], &self.params);
+                    let next = self.word_number(cache, next, doc, last, &mut buf);
+                    ahead = Some((last, next));
+                    let column = *cache
+                        .pairs
+                        .entry((current, next))
+                        .or_insert_with(|| self.column(text));
+                    if let Some(column) = column {
                         push(column, first, last);
                     }
                 }
                 Visit::WordTerm(word, i) => {
-                    let columns = self.cached_columns(cache, word, doc, i, &mut buf);
+                    current = match ahead {
+                        Some((j, number)) if j == i => number,
+                        _ => self.word_number(cache, word, doc, i, &mut buf),
+                    };
+                    let columns = &cache.words[current as usize];
                     if let Some(column) = columns.word {
                         push(column, i, i);
                     }
@@ -706,20 +740,21 @@ impl FeatureSpace {
         })
     }
 
-    /// The columns of the terms of `word`, the word at `i` as the terms spell it, alone: from
-    /// the cache or looked up and remembered.
-    fn cached_columns<'c>(
+    /// The number in `cache` of `word`, the word at `i` as the terms spell it: found, or its
+    /// columns looked up and remembered.
+    fn word_number(
         &self,
-        cache: &'c mut WordCache,
+        cache: &mut WordCache,
         word: &str,
         doc: &Analysis,
         i: usize,
         buf: &mut String,
-    ) -> &'c WordColumns {
-        cache
-            .words
-            .entry_ref(word)
-            .or_insert_with(|| self.word_columns(word, doc, i, buf))
+    ) -> u32 {
+        let WordCache { numbers, words, .. } = cache;
+        *numbers.entry_ref(word).or_insert_with(|| {
+            words.push(self.word_columns(word, doc, i, buf));
+            (words.len() - 1) as u32
+        })
     }
 
     /// The columns of the terms of `word`, the word at `i` as the terms spell it, alone.
@@ -1041,6 +1076,15 @@ mod tests {
             analysis(&["lavoro", "perso", "pensione"]),
             analysis(&["lavoro", "licenziato"]),
             analysis(&["pensione", "di", "reversibilita"]),
+            // a pair twice in one request, and pairs of the requests above: read from the cache
+            analysis(&[
+                "pensione",
+                "vecchiaia",
+                "pensione",
+                "vecchiaia",
+                "lavoro",
+                "perso",
+            ]),
             // words of several pieces, each twice, so that the second is read from the cache
             analysis_with_pieces(&[
                 ("superstiti", &["super", "##stiti"]),
@@ -1055,7 +1099,7 @@ mod tests {
             ]),
         ];
         let refs: Vec<&Analysis> = docs.iter().collect();
-        let labels = [0, 0, 1, 1, 0, 0, 1];
+        let labels = [0, 0, 1, 1, 0, 0, 0, 1];
         let wide = FeatureSpace::fit(&refs, &labels, 2, FeatureParams::default()).unwrap();
         assert!(
             wide.terms.iter().any(|t| t.starts_with("s:")),
