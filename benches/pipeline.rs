@@ -30,6 +30,11 @@ fn pieces(c: &mut Criterion) {
     c.bench_function("score/long", |b| {
         b.iter(|| model.score(black_box(LONG)).unwrap())
     });
+    let scores = model.score(LONG).unwrap();
+    let best = scores.ranking()[0];
+    c.bench_function("explain/long", |b| {
+        b.iter(|| model.explain(black_box(&scores), best, 5))
+    });
     c.bench_function("recommend/short", |b| {
         b.iter(|| model.recommend(black_box(SHORT), &options).unwrap())
     });

@@ -158,9 +158,9 @@ fn check_cancel(observer: &dyn TrainObserver) -> Result<()> {
 }
 
 thread_local! {
-    /// For [`Classifier::explain`]: the row entry of each column, `u32::MAX` for none (left
-    /// that way after each use).
-    static ENTRY_OF_COLUMN: std::cell::RefCell<Vec<u32>> = const { std::cell::RefCell::new(Vec::new()) };
+    /// For [`Classifier::explain`]: per column, how many of a request's occurrences have it,
+    /// then each one's share of the column's contribution (all 0 between requests).
+    static SHARE_OF_COLUMN: std::cell::RefCell<Vec<f64>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// How a fit can be attempted: linfa's solver in f32 at four scales of the features (alpha and
@@ -665,33 +665,6 @@ impl Classifier {
         let n = self.labels.len() as f64;
         let row = &scores.row;
         let factor = self.calibration.coverage_factor(scores.word_coverage);
-        // each occurrence's entry in the row, and how many occurrences share each entry
-        let entries: Vec<Option<usize>> = ENTRY_OF_COLUMN.with_borrow_mut(|entry_of| {
-            // the row is sorted by column
-            let needed = row.last().map_or(0, |&(col, _)| col as usize + 1);
-            if entry_of.len() < needed {
-                entry_of.resize(needed, u32::MAX);
-            }
-            for (entry, &(col, _)) in row.iter().enumerate() {
-                entry_of[col as usize] = entry as u32;
-            }
-            let entries = scores
-                .occurrences
-                .iter()
-                .map(|o| {
-                    let entry = *entry_of.get(o.column as usize)?;
-                    (entry != u32::MAX).then_some(entry as usize)
-                })
-                .collect();
-            for &(col, _) in row {
-                entry_of[col as usize] = u32::MAX;
-            }
-            entries
-        });
-        let mut counts = vec![0u32; row.len()];
-        for &entry in entries.iter().flatten() {
-            counts[entry] += 1;
-        }
         // each entry's contribution to the service's logit, relative to the mean over services
         let means = self.column_means.get_or_init(|| {
             w.rows()
@@ -699,30 +672,69 @@ impl Classifier {
                 .map(|weights| weights.iter().map(|&v| v as f64).sum::<f64>() / n)
                 .collect()
         });
-        let contributions: Vec<f64> = row
-            .iter()
-            .map(|&(col, value)| {
-                let col = col as usize;
-                value as f64 * (w[[col, label]] as f64 - means[col]) * factor
-                    / self.calibration.temperature
-            })
-            .collect();
+        let contribution = |col: usize, value: Float| {
+            value as f64 * (w[[col, label]] as f64 - means[col]) * factor
+                / self.calibration.temperature
+        };
         let mut per_word = vec![0.0f64; scores.analysis.words.len()];
-        for (o, entry) in scores.occurrences.iter().zip(&entries) {
-            let Some(entry) = *entry else {
-                continue;
-            };
-            let share = contributions[entry] / counts[entry] as f64;
-            // a word pair counts for both its words (not for formulas skipped between them)
-            let (first, last) = (o.first_word as usize, o.last_word as usize);
-            if first == last {
-                per_word[first] += share;
-            } else {
-                per_word[first] += share / 2.0;
-                per_word[last] += share / 2.0;
+        SHARE_OF_COLUMN.with_borrow_mut(|share_of| {
+            // the row is sorted by column, and holds the column of every occurrence
+            let needed = row.last().map_or(0, |&(col, _)| col as usize + 1);
+            if share_of.len() < needed {
+                share_of.resize(needed, 0.0);
             }
-        }
-        let mut by_word: FxHashMap<&str, f64> = FxHashMap::default();
+            // how many occurrences share each column, then each one's share of its contribution
+            for o in &scores.occurrences {
+                if let Some(count) = share_of.get_mut(o.column as usize) {
+                    *count += 1.0;
+                }
+            }
+            for &(col, value) in row {
+                let col = col as usize;
+                let count = share_of[col];
+                // most columns occur once (x / 1 is x: skipping the division changes no bit)
+                let contribution = contribution(col, value);
+                share_of[col] = if count == 1.0 {
+                    contribution
+                } else {
+                    contribution / count
+                };
+            }
+            // The occurrences come by first word, most of them a word's own: the current word's
+            // sum is kept in a register, not added through memory one occurrence at a time (the
+            // same additions in the same order).
+            let mut current: Option<(usize, f64)> = None;
+            for o in &scores.occurrences {
+                let Some(&share) = share_of.get(o.column as usize) else {
+                    continue;
+                };
+                let (first, last) = (o.first_word as usize, o.last_word as usize);
+                let sum = match &mut current {
+                    Some((word, sum)) if *word == first => sum,
+                    _ => {
+                        if let Some((word, sum)) = current {
+                            per_word[word] = sum;
+                        }
+                        &mut current.insert((first, per_word[first])).1
+                    }
+                };
+                // a word pair counts for both its words (not for formulas skipped between them)
+                if first == last {
+                    *sum += share;
+                } else {
+                    *sum += share / 2.0;
+                    per_word[last] += share / 2.0;
+                }
+            }
+            if let Some((word, sum)) = current {
+                per_word[word] = sum;
+            }
+            for &(col, _) in row {
+                share_of[col as usize] = 0.0;
+            }
+        });
+        let mut by_word: FxHashMap<&str, f64> =
+            FxHashMap::with_capacity_and_hasher(per_word.len(), Default::default());
         for (i, (word, weight)) in scores.analysis.words.iter().zip(per_word).enumerate() {
             if !scores.analysis.kind(i).content {
                 continue;
