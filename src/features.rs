@@ -665,7 +665,8 @@ impl FeatureSpace {
     ///
     /// The columns of the terms that depend on a word alone (`w:`, `s:` and `c:`) are
     /// remembered per thread for the last feature space used, so a word seen before costs one
-    /// lookup instead of one per piece and character n-gram.
+    /// lookup instead of one per piece and character n-gram; so is the column of each pair of
+    /// words (`b:`), by the numbers the cache gives the two words.
     pub fn occurrences(&self, doc: &Analysis) -> Vec<Occurrence> {
         WORD_COLUMNS.with_borrow_mut(|cache| {
             cache.prepare(self.index.id);

@@ -660,6 +660,10 @@ impl Classifier {
     /// (word, weight) with weight in calibrated logit units (the request's coverage factor and
     /// temperature applied). Only content words ([`crate::stopwords::is_content_word`]); at most
     /// `max` words.
+    ///
+    /// # Panics
+    /// If `label` is not one of this model's services, or `scores` come from a model with more
+    /// columns.
     pub fn explain(&self, scores: &Scores, label: usize, max: usize) -> Vec<(String, f64)> {
         let w = &self.linear.weights;
         let n = self.labels.len() as f64;
@@ -676,6 +680,11 @@ impl Classifier {
             value as f64 * (w[[col, label]] as f64 - means[col]) * factor
                 / self.calibration.temperature
         };
+        // checked first, so that scores of another model panic before the scratch is touched
+        assert!(
+            label < w.ncols() && row.iter().all(|&(col, _)| (col as usize) < w.nrows()),
+            "the scores or the service are not this model's"
+        );
         let mut per_word = vec![0.0f64; scores.analysis.words.len()];
         SHARE_OF_COLUMN.with_borrow_mut(|share_of| {
             // the row is sorted by column, and holds the column of every occurrence
@@ -1030,5 +1039,82 @@ mod tests {
         }
         assert!(parts > 1500, "{parts} parts");
         assert_eq!(found, parts, "parts not found among the whole's words");
+    }
+
+    /// [`Classifier::explain`] by its definition: each occurrence takes an equal share of its
+    /// column's contribution, a pair's share is split between its two words, and the words'
+    /// sums are added up by word.
+    fn explain_by_definition(
+        model: &Classifier,
+        scores: &Scores,
+        label: usize,
+        max: usize,
+    ) -> Vec<(String, f64)> {
+        let w = &model.linear.weights;
+        let n = model.labels.len() as f64;
+        let factor = model.calibration.coverage_factor(scores.word_coverage);
+        let mut counts: FxHashMap<u32, f64> = FxHashMap::default();
+        for o in &scores.occurrences {
+            *counts.entry(o.column).or_default() += 1.0;
+        }
+        let mut per_word = vec![0.0f64; scores.analysis.words.len()];
+        for o in &scores.occurrences {
+            let col = o.column as usize;
+            let value = scores.row.iter().find(|&&(c, _)| c == o.column).unwrap().1;
+            let mean = w.row(col).iter().map(|&v| v as f64).sum::<f64>() / n;
+            let contribution = value as f64 * (w[[col, label]] as f64 - mean) * factor
+                / model.calibration.temperature;
+            let share = contribution / counts[&o.column];
+            let (first, last) = (o.first_word as usize, o.last_word as usize);
+            if first == last {
+                per_word[first] += share;
+            } else {
+                per_word[first] += share / 2.0;
+                per_word[last] += share / 2.0;
+            }
+        }
+        let mut by_word: Vec<(String, f64)> = Vec::new();
+        for (i, word) in scores.analysis.words.iter().enumerate() {
+            if !scores.analysis.kind(i).content {
+                continue;
+            }
+            match by_word.iter_mut().find(|(w, _)| **w == **word) {
+                Some((_, sum)) => *sum += per_word[i],
+                None => by_word.push((word.to_string(), per_word[i])),
+            }
+        }
+        by_word.retain(|&(_, weight)| weight > 1e-6);
+        by_word.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        by_word.truncate(max);
+        as_written(&scores.text, &mut by_word);
+        by_word
+    }
+
+    #[test]
+    fn explanations_follow_their_definition_for_every_service() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let model = Classifier::load(&root.join("models")).unwrap();
+        let examples =
+            crate::data::load_examples(&root.join("data/test.jsonl"), model.labels()).unwrap();
+        let bits = |e: &[(String, f64)]| -> Vec<(String, u64)> {
+            e.iter().map(|(t, w)| (t.clone(), w.to_bits())).collect()
+        };
+        let mut explained = 0;
+        // every request explained towards every service, one after the other on one thread,
+        // so that what one explanation leaves in the scratch would show in the next
+        for example in examples.iter().step_by(4) {
+            let scores = model.score(&example.text).unwrap();
+            for label in 0..model.labels().len() {
+                let got = model.explain(&scores, label, 5);
+                assert_eq!(
+                    bits(&got),
+                    bits(&explain_by_definition(&model, &scores, label, 5)),
+                    "{}",
+                    example.text
+                );
+                explained += usize::from(!got.is_empty());
+            }
+        }
+        assert!(explained > 500, "only {explained} explanations had words");
     }
 }
