@@ -320,7 +320,7 @@ const WORD_CACHE_MAX: usize = 50_000;
 const PAIR_CACHE_MAX: usize = 200_000;
 
 thread_local! {
-    static WORD_COLUMNS: std::cell::RefCell<WordCache> = std::cell::RefCell::default();
+    static WORD_CACHE: std::cell::RefCell<WordCache> = std::cell::RefCell::default();
 }
 
 /// Scratch space of [`FeatureSpace::vector`]: all zero between requests.
@@ -668,7 +668,7 @@ impl FeatureSpace {
     /// lookup instead of one per piece and character n-gram; so is the column of each pair of
     /// words (`b:`), by the numbers the cache gives the two words.
     pub fn occurrences(&self, doc: &Analysis) -> Vec<Occurrence> {
-        WORD_COLUMNS.with_borrow_mut(|cache| {
+        WORD_CACHE.with_borrow_mut(|cache| {
             cache.prepare(self.index.id);
             // room for a word's terms and its pair, pieces and character n-grams, most often
             let mut out = Vec::with_capacity(doc.words.len() * OCCURRENCES_PER_WORD);
@@ -1077,6 +1077,8 @@ mod tests {
             analysis(&["lavoro", "perso", "pensione"]),
             analysis(&["lavoro", "licenziato"]),
             analysis(&["pensione", "di", "reversibilita"]),
+            // a formula between two words, whose pair joins them, and again with the words alone
+            analysis(&["pensione", "buongiorno", "vecchiaia", "cordiali", "saluti"]),
             // a pair twice in one request, and pairs of the requests above: read from the cache
             analysis(&[
                 "pensione",
@@ -1100,7 +1102,7 @@ mod tests {
             ]),
         ];
         let refs: Vec<&Analysis> = docs.iter().collect();
-        let labels = [0, 0, 1, 1, 0, 0, 0, 1];
+        let labels = [0, 0, 1, 1, 0, 0, 0, 0, 1];
         let wide = FeatureSpace::fit(&refs, &labels, 2, FeatureParams::default()).unwrap();
         assert!(
             wide.terms.iter().any(|t| t.starts_with("s:")),
@@ -1133,9 +1135,19 @@ mod tests {
                 })
                 .collect()
         };
+        let no_pairs = FeatureSpace::fit(
+            &refs,
+            &labels,
+            2,
+            FeatureParams {
+                word_bigrams: false,
+                ..FeatureParams::default()
+            },
+        )
+        .unwrap();
         // alternate between the spaces on one thread: each switch must not reuse the other's
         for _ in 0..2 {
-            for space in [&wide, &narrow, &wide.clone()] {
+            for space in [&wide, &narrow, &no_pairs, &wide.clone()] {
                 for doc in &docs {
                     assert_eq!(space.occurrences(doc), reference(space, doc));
                 }

@@ -710,7 +710,7 @@ impl Classifier {
                 };
             }
             // The occurrences come by first word, most of them a word's own: the current word's
-            // sum is kept in a register, not added through memory one occurrence at a time (the
+            // sum is kept in a local, not added through memory one occurrence at a time (the
             // same additions in the same order).
             let mut current: Option<(usize, f64)> = None;
             for o in &scores.occurrences {
@@ -738,8 +738,12 @@ impl Classifier {
             if let Some((word, sum)) = current {
                 per_word[word] = sum;
             }
-            for &(col, _) in row {
-                share_of[col as usize] = 0.0;
+            // by the occurrences, which name every column of the row: all back to 0 whatever
+            // the scores
+            for o in &scores.occurrences {
+                if let Some(share) = share_of.get_mut(o.column as usize) {
+                    *share = 0.0;
+                }
             }
         });
         let mut by_word: FxHashMap<&str, f64> =
@@ -1105,10 +1109,11 @@ mod tests {
         for example in examples.iter().step_by(4) {
             let scores = model.score(&example.text).unwrap();
             for label in 0..model.labels().len() {
-                let got = model.explain(&scores, label, 5);
+                // every word with a positive weight, not only the strongest
+                let got = model.explain(&scores, label, usize::MAX);
                 assert_eq!(
                     bits(&got),
-                    bits(&explain_by_definition(&model, &scores, label, 5)),
+                    bits(&explain_by_definition(&model, &scores, label, usize::MAX)),
                     "{}",
                     example.text
                 );
