@@ -122,9 +122,10 @@ pub struct Occurrence {
 
 /// What [`visit_terms`] reports, in order of appearance.
 enum Visit<'a> {
-    /// The `b:` term of a word and the next one kept (politeness formulas are skipped), with
-    /// their positions. Comes after the first word's `WordTerm`.
-    Pair(&'a str, usize, usize),
+    /// The `b:` term of a word and the next one kept (politeness formulas are skipped), their
+    /// positions, and the second word as the terms spell it. Comes after the first word's
+    /// `WordTerm`.
+    Pair(&'a str, usize, usize, &'a str),
     /// The `w:` term of the word at this position: it depends on the word alone.
     WordTerm(&'a str, usize),
     /// The `s:` terms of the word at this position, one per piece, when it has more than one:
@@ -157,8 +158,9 @@ fn visit_terms(analysis: &Analysis, params: &FeatureParams, mut visit: impl FnMu
         let word = word_at(i);
         visit(Visit::WordTerm(word, i));
         if let (true, Some(&j)) = (params.word_bigrams, kept.get(k + 1)) {
-            term(&mut buf, "b:", &[word, " ", word_at(j)]);
-            visit(Visit::Pair(&buf, i, j));
+            let next = word_at(j);
+            term(&mut buf, "b:", &[word, " ", next]);
+            visit(Visit::Pair(&buf, i, j, next));
         }
         if has_piece_terms(analysis, i, params) {
             visit(Visit::PieceTerms(i));
@@ -238,7 +240,7 @@ fn visit_all_terms(
 ) {
     let mut buf = String::new();
     visit_terms(analysis, params, |v| match v {
-        Visit::Pair(text, first, last) => visit(text, first, last),
+        Visit::Pair(text, first, last, _) => visit(text, first, last),
         Visit::WordTerm(word, i) => visit(word_term(word, &mut buf), i, i),
         Visit::PieceTerms(i) => piece_terms(&analysis.pieces[i], |term| visit(term, i, i)),
         Visit::CharTerms(word, i) => char_terms(word, params, |gram| visit(gram, i, i)),
@@ -584,7 +586,7 @@ impl FeatureSpace {
         visit_terms(doc, &self.params, |v| {
             let (term, first, last) = match v {
                 Visit::WordTerm(word, i) => (word_term(word, &mut buf), i, i),
-                Visit::Pair(term, i, j) => (term, i, j),
+                Visit::Pair(term, i, j, _) => (term, i, j),
                 _ => return,
             };
             let column = tail_counts
@@ -684,12 +686,12 @@ impl FeatureSpace {
             // has already looked it up
             let mut current = 0;
             let mut ahead: Option<(usize, u32)> = None;
-            // a word's `s:` and `c:` columns, looked up with its `w:` column, which comes first
+            // a word's `s:` columns when its pieces are not the cached ones (its `c:` columns
+            // are always the cached ones, `cache.words[current]`)
+            let mut pieces_cached = false;
             let mut word_pieces: Vec<u32> = Vec::new();
-            let mut word_chars: Vec<u32> = Vec::new();
             visit_terms(doc, &self.params, |v| match v {
-                Visit::Pair(text, first, last) => {
-                    let next = spelled_out(&doc.words[last], &self.params);
+                Visit::Pair(text, first, last, next) => {
                     let next = self.word_number(cache, next, doc, last, &mut buf);
                     ahead = Some((last, next));
                     let column = *cache
@@ -709,30 +711,27 @@ impl FeatureSpace {
                     if let Some(column) = columns.word {
                         push(column, i, i);
                     }
-                    word_pieces.clear();
-                    if has_piece_terms(doc, i, &self.params) {
-                        match &columns.pieces {
-                            Some((pieces, cached))
-                                if Arc::ptr_eq(pieces, &doc.pieces[i])
-                                    || **pieces == *doc.pieces[i] =>
-                            {
-                                word_pieces.extend_from_slice(cached)
-                            }
-                            _ => piece_terms(&doc.pieces[i], |term| {
-                                word_pieces.extend(self.column(term))
-                            }),
-                        }
+                    pieces_cached = matches!(
+                        &columns.pieces,
+                        Some((pieces, _))
+                            if Arc::ptr_eq(pieces, &doc.pieces[i]) || **pieces == *doc.pieces[i]
+                    );
+                    if !pieces_cached && has_piece_terms(doc, i, &self.params) {
+                        word_pieces.clear();
+                        piece_terms(&doc.pieces[i], |term| word_pieces.extend(self.column(term)));
                     }
-                    word_chars.clear();
-                    word_chars.extend_from_slice(&columns.chars);
                 }
                 Visit::PieceTerms(i) => {
-                    for &column in &word_pieces {
+                    let pieces = match &cache.words[current as usize].pieces {
+                        Some((_, cached)) if pieces_cached => cached,
+                        _ => &word_pieces,
+                    };
+                    for &column in pieces {
                         push(column, i, i);
                     }
                 }
                 Visit::CharTerms(_, i) => {
-                    for &column in &word_chars {
+                    for &column in &cache.words[current as usize].chars {
                         push(column, i, i);
                     }
                 }
