@@ -406,8 +406,10 @@ impl PartialEq for TermIndex {
 pub struct FeatureSpace {
     pub params: FeatureParams,
     /// Column `j` is the term `terms[j]`; sorted, so the order never depends on hashing.
-    pub terms: Vec<String>,
-    pub idf: Vec<Float>,
+    /// Private, with the IDF: the term index and the per-thread word cache are derived from
+    /// them, and would go stale if they were edited in place.
+    terms: Vec<String>,
+    idf: Vec<Float>,
     /// Terms outside the vocabulary that count in a tail column (absent: none).
     #[serde(default)]
     tail: TailIndex,
@@ -638,6 +640,16 @@ impl FeatureSpace {
     /// Width of the vectors.
     pub fn width(&self) -> usize {
         self.terms.len()
+    }
+
+    /// The term of each column, in column order.
+    pub fn terms(&self) -> &[String] {
+        &self.terms
+    }
+
+    /// The IDF of each column.
+    pub fn idf(&self) -> &[Float] {
+        &self.idf
     }
 
     /// The column of a term: its own if it is in the vocabulary, else, for a word or a pair of

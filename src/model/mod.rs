@@ -810,7 +810,7 @@ fn average_weights(space: &FeatureSpace, models: &[(&FeatureSpace, &Linear)]) ->
     let mut intercept = Array1::<Float>::zeros(services);
     let share = 1.0 / models.len().max(1) as Float;
     for (other, linear) in models {
-        for (column, term) in space.terms.iter().enumerate() {
+        for (column, term) in space.terms().iter().enumerate() {
             // the term's own weights only: a tail column stands for many terms
             if let Some(c) = other.vocabulary_column(term) {
                 weights
